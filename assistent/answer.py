@@ -1,0 +1,510 @@
+"""Answering: retrieval → evidence check → answer (extractive, or generative + verified).
+
+The extractive answerer needs no LLM. It reads the sections behind the best
+passages and picks what answers the question:
+- decision: the beslut (or förslag till beslut) of the best-matching § or
+  tjänsteskrivelse, quoted, plus the sentence of the ärende that best fits;
+- lookup (a dnr or § named): what each matching section is about, and its beslut;
+- fact: the one to three sentences that best answer it, scored against the question;
+- policy: a short structured summary (bullets) of the most relevant sections.
+Every claim carries [n]; the citation list says kommun, nämnd, datum, § and dnr.
+
+Abstention rests on evidence, not on a prompt: when the question's specific words
+(weighted by rarity) are absent from what retrieval found, or a kommun it names is
+not in the store, the reply says the documents do not answer, names what was
+searched, and lists the closest passages as "kanske relevant".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistent.errors import ModelError, QuestionError
+from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN, VERIFY_FAILED
+from assistent.records import Answer, Citation, Filters, Passage, Section
+from assistent.retrieve import Retrieval, retrieve
+from assistent.textproc import analyze, fold, zipf
+
+if TYPE_CHECKING:
+    from assistent.api import Assistant
+
+MAX_QUESTION_CHARS = 1000
+
+# Words that say what kind of question it is, or whose they are, rather than what it
+# is about: they never count as evidence that a passage answers the question.
+_GENERIC = {
+    fold(w)
+    for w in """vad vilk vilken vilka hur när var varför vem vems mycket mång många kommun kommunen stad
+    stad nämnd nämnden socialnämnd socialnämnden nämndens beslut besluta beslutade beslutat föreslås
+    förslag ärend ärende ärendet gäll gäller handl handlar om ska skulle kan finns fått få gör göra
+    år året dokument protokoll protokollet fråga frågan nu tid ny nya kom komm sitt sin sina""".split()
+}
+_GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w, compounds=False)} | _GENERIC
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])|\n+")
+_HAS_NUMBER = re.compile(r"\d")
+_HAS_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}\s+(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
+    r"november|december)|januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
+    r"december|vecka\s+\d+|kvartal|halvår|våren|hösten|\b20\d\d\b)",
+    re.I,
+)
+
+
+# ---------------------------------------------------------------- labels
+def citation_label(p: Passage) -> str:
+    """'Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8'."""
+    bits = [p.kommun, p.namnd, p.datum.isoformat() if p.datum else None, p.paragraf, p.diarienummer]
+    return " · ".join(b for b in bits if b)
+
+
+def _source_line(n: int, c: Citation) -> str:
+    where = c.fil + (f", s. {c.sida}" if c.sida else "")
+    rubrik = f" · {c.rubrik}" if c.rubrik else ""
+    return f"[{n}] {citation_label(c)}{rubrik} ({where})"
+
+
+# ---------------------------------------------------------------- sentence scoring
+@dataclass
+class _Sentence:
+    text: str
+    section: Section
+    passage: Passage
+    rank: int
+    order: int
+    score: float = 0.0
+
+
+def _terms(text: str) -> set[str]:
+    return {t for t in analyze(text) if t not in _GENERIC_STEMS}
+
+
+def _weight(term: str) -> float:
+    """Rarer words say more about what the question is after: weight 1 for a common
+    word (Zipf 6, 'år'), up to 4 for a word wordfreq barely knows (Zipf ≤ 3)."""
+    return min(4.0, max(1.0, 1.0 + (6.0 - zipf(term))))
+
+
+def _sentences(section: Section) -> list[str]:
+    out = []
+    for s in _SENT_SPLIT.split(section.text):
+        s = s.strip(" \t-•–")
+        if len(s.split()) >= 3:
+            out.append(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …")
+    return out
+
+
+def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]], q_terms: dict[str, float]):
+    total = sum(q_terms.values()) or 1.0
+    wants_number = bool(re.search(r"\b(hur (många|mycket|mkt|manga|lång|stor|ofta)|hur mycke|andel|antal|belopp|kostar|procent)\b", fold(r.effective_question)))
+    wants_date = bool(re.search(r"\b(när|nar|vilket datum|period|tidpunkt|hur länge|hur lange)\b", r.effective_question.lower()))
+    found: list[_Sentence] = []
+    for section, passage, rank in sections:
+        for order, s in enumerate(_sentences(section)):
+            st = _terms(s)
+            overlap = sum(w for t, w in q_terms.items() if t in st) / total
+            score = overlap + 0.12 / (1 + rank)
+            if wants_number and _HAS_NUMBER.search(s):
+                score += 0.12
+            if wants_date and _HAS_DATE.search(s):
+                score += 0.12
+            if len(s.split()) < 5:
+                score -= 0.1
+            found.append(_Sentence(s, section, passage, rank, order, score))
+    found.sort(key=lambda x: -x.score)
+    return found
+
+
+def _question_terms(r: Retrieval) -> dict[str, float]:
+    terms = {}
+    for t in analyze(r.parsed.search_text):
+        if t in _GENERIC_STEMS or (r.filters.kommun and t in fold(r.filters.kommun)):
+            continue
+        terms[t] = _weight(t)
+    return terms
+
+
+# ---------------------------------------------------------------- evidence
+@dataclass
+class Evidence:
+    supported: bool
+    missing: list[str]
+    reason: str = ""
+
+
+def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]]) -> Evidence:
+    """Does what retrieval found support an answer?
+
+    The question's specific terms (not question words, not the kommun or nämnd) are
+    looked up in the top sections. If more than 40% of their weight is missing, or a
+    rare term (weight ≥ 3, i.e. Zipf ≤ 4) or a year the question names is missing, the
+    documents are taken not to answer it. Worked example: "Hur många platser har
+    Strängnäs kommuns härbärge för hemlösa?" → terms plats (1.3), härbärge (4), hemlös
+    (3.6); härbärge and hemlös occur nowhere → 7.6 of 8.9 missing → abstain.
+    """
+    if r.unknown_scope:
+        return Evidence(False, r.unknown_scope, "kommun")
+    if not sections:
+        return Evidence(False, [], "inga träffar")
+    if r.exact_sections:
+        return Evidence(True, [])
+    q_terms = _question_terms(r)
+    if not q_terms:
+        return Evidence(True, [])
+    present: set[str] = set()
+    for section, _, _ in sections[:5]:
+        present |= set(analyze(section.text)) | set(analyze(section.rubrik or ""))
+    missing = [t for t in q_terms if t not in present]
+    missing_w = sum(q_terms[t] for t in missing)
+    total = sum(q_terms.values())
+    years = [str(y) for y in r.parsed.years]
+    text = " ".join(s.text for s, _, _ in sections[:5])
+    missing_years = [y for y in years if y not in text]
+    rare_missing = [t for t in missing if q_terms[t] >= 3.0]
+    if missing_years:
+        return Evidence(False, missing_years, "år")
+    if missing_w / total > 0.4 or rare_missing:
+        return Evidence(False, rare_missing or missing, "termer")
+    return Evidence(True, missing)
+
+
+# ---------------------------------------------------------------- composing
+class _Composer:
+    """Collects cited claims; numbers citations in order of first use."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.citations: list[Citation] = []
+        self._index: dict[str, int] = {}
+
+    def cite(self, passage: Passage, section: Section, quote: str) -> int:
+        key = section.id
+        if key not in self._index:
+            c = Citation(**passage.model_dump(), n=len(self.citations) + 1)
+            c.text = quote
+            c.section_id = section.id
+            c.paragraf = section.paragraf or passage.paragraf
+            c.diarienummer = section.diarienummer or passage.diarienummer
+            c.rubrik = section.rubrik or passage.rubrik
+            self.citations.append(c)
+            self._index[key] = c.n
+        else:
+            c = self.citations[self._index[key] - 1]
+            if quote not in c.text:
+                c.text = f"{c.text} … {quote}"
+        return self._index[key]
+
+    def text(self) -> str:
+        body = "\n".join(self.lines).strip()
+        sources = "\n".join(_source_line(c.n, c) for c in self.citations)
+        return f"{body}\n\nKällor:\n{sources}" if sources else body
+
+
+def _decision_part(section: Section) -> tuple[str, str] | None:
+    for kind in ("beslut", "forslag"):
+        for part in section.parts:
+            if part.kind == kind and part.text.strip():
+                return kind, part.text.strip()
+    return None
+
+
+def _trim(text: str, words: int = 90) -> str:
+    ws = text.split()
+    if len(ws) <= words:
+        return " ".join(ws)
+    cut = " ".join(ws[:words])
+    end = max(cut.rfind(". "), cut.rfind(".\n"))
+    return cut[: end + 1] if end > len(cut) // 2 else cut + " …"
+
+
+def _who(section: Section, passage: Passage) -> str:
+    organ = passage.namnd or "Nämnden"
+    where = f" i {passage.kommun}" if passage.kommun else ""
+    return f"{organ}{where}"
+
+
+def _when(section: Section, passage: Passage) -> str:
+    d = section.datum or passage.datum
+    return f" den {d.isoformat()}" if d else ""
+
+
+def _ref(section: Section, passage: Passage) -> str:
+    bits = [section.paragraf, f"dnr {section.diarienummer or passage.diarienummer}" if (section.diarienummer or passage.diarienummer) else None]
+    bits = [b for b in bits if b]
+    return f" ({', '.join(bits)})" if bits else ""
+
+
+def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
+    candidates = [(s, p, rank) for s, p, rank in sections[:3] if _decision_part(s)]
+    if r.exact_sections:
+        exact_ids = {s.id for s in r.exact_sections}
+        candidates = [c for c in candidates if c[0].id in exact_ids] or candidates
+    if not candidates:
+        return False
+    section, passage, rank = candidates[0]
+    kind, text = _decision_part(section)  # type: ignore[misc]
+    quote = _trim(text)
+    n = comp.cite(passage, section, quote)
+    who, when, ref = _who(section, passage), _when(section, passage), _ref(section, passage)
+    topic = f" om {section.rubrik}" if section.rubrik else ""
+    if kind == "beslut":
+        comp.lines.append(f"{who} beslutade{when}{topic}{ref}: ”{quote}” [{n}]")
+    else:
+        comp.lines.append(f"I tjänsteskrivelsen{topic}{ref} föreslås {who.lower() if who.startswith('Nämnden') else who} besluta: ”{quote}” [{n}]")
+    # the sentence from the ärende that best fits the question (amounts, reasons)
+    facts = [s for s in _score_sentences(r, [(section, passage, rank)], q_terms) if s.text not in text]
+    if facts and facts[0].score > 0.2:
+        comp.lines.append(f"Ur ärendet: {facts[0].text} [{n}]")
+    return True
+
+
+def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
+    exact = r.exact_sections[:4]
+    if not exact:
+        return False
+    by_id = {s.id: (s, p) for s, p, _ in sections}
+    if len(exact) > 1:
+        comp.lines.append(AMBIGUOUS_INTRO.format(what="sammanträden eller dokument"))
+    for section in exact:
+        passage = by_id.get(section.id, (section, None))[1] or _passage_for(r, section)
+        if passage is None:
+            continue
+        summary_src = next((p.text for p in section.parts if p.kind in ("arende", "ovrigt")), section.text)
+        summary = _trim(summary_src, 60)
+        n = comp.cite(passage, section, summary)
+        title = section.rubrik or "Ärendet"
+        comp.lines.append(
+            f"{'- ' if len(exact) > 1 else ''}{title}{_ref(section, passage)}, {_who(section, passage)}{_when(section, passage)}: {summary} [{n}]"
+        )
+        dec = _decision_part(section)
+        if dec:
+            verb = "Beslut" if dec[0] == "beslut" else "Förslag till beslut"
+            comp.lines.append(f"{'  ' if len(exact) > 1 else ''}{verb}: ”{_trim(dec[1], 60)}” [{n}]")
+    return bool(comp.citations)
+
+
+def _passage_for(r: Retrieval, section: Section) -> Passage | None:
+    from assistent.retrieve import _passage
+
+    chunks = [c for c in r.chunks.values() if c.section_id == section.id]
+    if not chunks:
+        return None
+    best = min(chunks, key=lambda c: c.index)
+    return _passage(best, best.text, 0.0)
+
+
+def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentences: int) -> bool:
+    scored = _score_sentences(r, sections, q_terms)
+    if not scored or scored[0].score <= 0.05:
+        return False
+    best = scored[0].score
+    chosen: list[_Sentence] = []
+    for s in scored:
+        if len(chosen) >= max_sentences or s.score < 0.55 * best:
+            break
+        if any(s.text == c.text for c in chosen):
+            continue
+        if len({c.section.id for c in chosen} | {s.section.id}) > 3:
+            continue
+        chosen.append(s)
+    # read in document order within each section, sections in rank order
+    chosen.sort(key=lambda s: (s.rank, s.order))
+    for s in chosen:
+        n = comp.cite(s.passage, s.section, s.text)
+        comp.lines.append(f"{s.text} [{n}]")
+    if comp.citations:
+        first = chosen[0]
+        comp.lines.insert(0, f"Enligt {_source_phrase(first.section, first.passage)}:")
+    return True
+
+
+def _source_phrase(section: Section, p: Passage) -> str:
+    kind = {
+        "protokoll": "protokollet",
+        "kallelse": "kallelsen",
+        "tjansteskrivelse": "tjänsteskrivelsen",
+        "plan": "planen",
+        "riktlinje": "riktlinjen",
+        "rapport": "rapporten",
+    }.get(p.dokumenttyp or "", "dokumentet")
+    bits = [f"{kind} från {p.namnd or 'nämnden'}" + (f" i {p.kommun}" if p.kommun else "")]
+    if section.rubrik:
+        bits.append(f"”{section.rubrik}”")
+    return " ".join(bits) + _ref(section, p)
+
+
+def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
+    scored = _score_sentences(r, sections[:4], q_terms)
+    if not scored:
+        return False
+    by_section: dict[str, list[_Sentence]] = {}
+    for s in scored:
+        if s.score < 0.5 * scored[0].score:
+            break
+        by_section.setdefault(s.section.id, []).append(s)
+    shown = 0
+    for sid, items in sorted(by_section.items(), key=lambda kv: kv[1][0].rank)[:3]:
+        items = sorted(items[:4], key=lambda s: s.order)
+        first = items[0]
+        comp.lines.append(f"{(first.section.rubrik or 'Ur dokumentet')}{_ref(first.section, first.passage)}:")
+        for s in items:
+            n = comp.cite(s.passage, s.section, s.text)
+            comp.lines.append(f"- {s.text} [{n}]")
+        shown += 1
+    if shown:
+        first = scored[0]
+        comp.lines.insert(0, f"Sammanfattning ur {_source_phrase(first.section, first.passage)}:")
+    return shown > 0
+
+
+def _compose_ambiguous(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
+    """No kommun named, several in the store and in the hits: answer per kommun."""
+    if r.filters.kommun or r.parsed.kommun or r.exact_sections:
+        return False
+    kommuner: dict[str, list] = {}
+    for s, p, rank in sections[:6]:
+        if p.kommun:
+            kommuner.setdefault(p.kommun, []).append((s, p, rank))
+    if len(kommuner) < 2:
+        return False
+    top = _score_sentences(r, sections[:6], q_terms)
+    best = top[0].score if top else 0
+    answered = []
+    for kommun, secs in kommuner.items():
+        own = [s for s in top if s.passage.kommun == kommun][:2]
+        if own and own[0].score >= 0.6 * best:
+            answered.append((kommun, own))
+    if len(answered) < 2:
+        return False
+    comp.lines.append(AMBIGUOUS_INTRO.format(what="kommuner") + " (ange kommun för ett enda svar)")
+    for kommun, own in answered[:4]:
+        own.sort(key=lambda s: s.order)
+        parts = []
+        for s in own:
+            n = comp.cite(s.passage, s.section, s.text)
+            parts.append(f"{s.text} [{n}]")
+        comp.lines.append(f"- {kommun}: " + " ".join(parts))
+    return True
+
+
+def _sections_for(assistant: Assistant, r: Retrieval) -> list[tuple[Section, Passage, int]]:
+    out = []
+    for rank, p in enumerate(r.passages[:6]):
+        s = assistant.store.get_section(p.section_id) if p.section_id else None
+        if s is not None:
+            out.append((s, p, rank))
+    return out
+
+
+def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
+    """The default answerer: no LLM, every sentence quoted from a cited section."""
+    sections = _sections_for(assistant, r)
+    evidence = assess(r, sections)
+    if not evidence.supported:
+        return abstention(assistant, r, evidence)
+    q_terms = _question_terms(r)
+    comp = _Composer()
+    intent = r.parsed.intent
+    done = False
+    if intent == "lookup" or (r.exact_sections and intent != "decision"):
+        done = _compose_lookup(comp, r, sections)
+    if not done and intent == "decision":
+        done = _compose_decision(comp, r, sections, q_terms)
+    if not done:
+        done = _compose_ambiguous(comp, r, sections, q_terms)
+    if not done and intent == "policy":
+        done = _compose_policy(comp, r, sections, q_terms)
+    if not done:
+        done = _compose_facts(comp, r, sections, q_terms, max_sentences=4 if intent == "multi" else 3)
+    if not done:
+        return abstention(assistant, r, Evidence(False, [], "inga meningar"))
+    return Answer(
+        question=r.question, answer=comp.text(), citations=comp.citations, passages=r.passages, mode="extraktiv"
+    )
+
+
+def abstention(assistant: Assistant, r: Retrieval, evidence: Evidence) -> Answer:
+    """Say plainly that the documents do not answer; name the scope; list near misses."""
+    lines = [CANNOT_ANSWER]
+    if evidence.reason == "kommun":
+        lines.append(f"Arkivet innehåller inga dokument från {', '.join(evidence.missing)}.")
+    lines.append(SEARCHED_IN.format(scope=r.scope_text(assistant.store.facets())))
+    if evidence.reason in ("termer", "år") and evidence.missing:
+        lines.append("Inget av de närmaste avsnitten nämner: " + ", ".join(evidence.missing[:5]) + ".")
+    if r.passages:
+        lines.append("")
+        lines.append(MAYBE_RELEVANT)
+        for p in r.passages[:3]:
+            lines.append(f"- {citation_label(p)}{' · ' + p.rubrik if p.rubrik else ''}")
+    return Answer(question=r.question, answer="\n".join(lines), abstained=True, passages=r.passages)
+
+
+# ---------------------------------------------------------------- entry point
+def _check_question(question: str) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise QuestionError("Frågan är tom.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"Frågan är för lång ({len(q)} tecken; högst {MAX_QUESTION_CHARS}).")
+    return q
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Stream an extractive answer line by line (it exists whole; this keeps one code path)."""
+    for line in text.splitlines(keepends=True):
+        yield line
+
+
+def answer_stream(
+    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Yield ("delta", text) as the answer is produced, then ("answer", Answer)."""
+    q = _check_question(question)
+    r = retrieve(assistant, q, filters=filters, k=assistant.settings.retrieval.k, history=history)
+    extractive = extractive_answer(assistant, r)
+    if extractive.abstained or not assistant.settings.llm.enabled:
+        for piece in _pieces(extractive.answer):
+            yield "delta", piece
+        yield "answer", extractive
+        return
+    from assistent.llm import generate_stream
+    from assistent.verify import repair, verify_answer
+
+    sources = r.passages[:6]
+    produced: list[str] = []
+    try:
+        for token in generate_stream(assistant.settings.llm, q, sources, history or []):
+            produced.append(token)
+            yield "delta", token
+    except ModelError as exc:
+        final = extractive.model_copy(update={"notes": [f"{exc} Svaret kommer direkt ur dokumenten."]})
+        yield "replace", final.answer
+        yield "answer", final
+        return
+    text = "".join(produced).strip()
+    check = verify_answer(text, [p.text for p in sources])
+    notes: list[str] = []
+    if not check.ok:
+        fixed = repair(text, check)
+        if fixed and verify_answer(fixed, [p.text for p in sources]).ok:
+            text = fixed
+            notes.append(f"Delar av det genererade svaret togs bort vid verifieringen ({check.reason}).")
+        else:
+            notes.append(VERIFY_FAILED.format(reason=check.reason))
+            final = extractive.model_copy(update={"notes": notes})
+            yield "replace", final.answer
+            yield "answer", final
+            return
+    if text.startswith(CANNOT_ANSWER):
+        final = abstention(assistant, r, Evidence(False, [], "llm"))
+        yield "replace", final.answer
+        yield "answer", final
+        return
+    cited = sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text) if 1 <= int(n) <= len(sources)})
+    citations = [Citation(**sources[n - 1].model_dump(), n=n) for n in cited]
+    yield "answer", Answer(
+        question=q, answer=text, citations=citations, passages=r.passages, mode="generativ", notes=notes
+    )

@@ -1,0 +1,165 @@
+"""The public Python API. The CLI, the web app and eval all go through ``Assistant``.
+
+    from assistent import Assistant
+    a = Assistant()                      # settings from the environment
+    answer = a.ask("vad beslutade socialnämnden om avgiften för hemsjukvård?")
+    for ev in a.ask_stream(question): ...  # ("delta", str) events, then ("answer", Answer)
+    result = a.search("hemsjukvårdsavgift", filters=Filters(kommun="Strömsunds kommun"), k=10)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistent.errors import NotFoundError
+from assistent.records import Answer, Chunk, Document, Filters, Passage, Section
+from assistent.settings import Settings, get_settings
+
+
+class SearchResult(BaseModel):
+    query: str
+    passages: list[Passage] = Field(default_factory=list)
+
+
+@dataclass
+class SectionView:
+    """A section with its document and chunks, for the source viewer."""
+
+    section: Section
+    document: Document
+    chunks: list[Chunk]
+
+
+class Assistant:
+    """One store + one embedding model + the answerers. Thread-safe for reading."""
+
+    def __init__(self, settings: Settings | None = None):
+        from ingest.store import Store
+
+        self.settings = settings or get_settings()
+        self.store = Store(self.settings)
+        self._embedder = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ models
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    from ingest.embed import get_embedder
+
+                    self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the model and the lexical index now rather than on the first question."""
+        self.embedder.embed_query("uppvärmning")
+        self.store.lexical()
+
+    # ------------------------------------------------------------------ questions
+    def search(
+        self, query: str, filters: Filters | None = None, k: int | None = None, history: list[str] | None = None
+    ) -> SearchResult:
+        """Ranked passages for a question (hybrid dense + BM25, fused, boosted, filtered).
+
+        Args:
+            query: the question or search words.
+            filters: explicit filters, merged with those the question states.
+            k: number of passages (default settings.retrieval.k).
+            history: earlier questions of the conversation, for follow-ups.
+        """
+        from assistent.retrieve import retrieve
+
+        hits = retrieve(self, query, filters=filters, k=k or self.settings.retrieval.k, history=history)
+        return SearchResult(query=query, passages=hits.passages)
+
+    def ask(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
+        """Answer a question with citations (generative when an LLM is configured, else extractive).
+
+        Args:
+            question: the question, in Swedish.
+            filters: explicit filters, merged with those the question states.
+            history: earlier questions of the conversation, for follow-ups.
+        """
+        answer: Answer | None = None
+        for kind, value in self.ask_stream(question, filters=filters, history=history):
+            if kind == "answer":
+                answer = value
+        assert answer is not None
+        return answer
+
+    def ask_stream(
+        self, question: str, filters: Filters | None = None, history: list[str] | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        """Yield ("delta", text) pieces as the answer is produced, then ("answer", Answer)."""
+        from assistent.answer import answer_stream
+
+        yield from answer_stream(self, question, filters=filters, history=history)
+
+    # ------------------------------------------------------------------ browsing
+    def documents(self) -> list[tuple[Document, int, int, str]]:
+        """(document, n_sections, n_chunks, ingested_at) for every stored document."""
+        return self.store.list_documents()
+
+    def document(self, doc_id: str) -> Document:
+        doc = self.store.get_document(doc_id)
+        if doc is None:
+            raise NotFoundError(f"Dokumentet {doc_id} finns inte i arkivet.")
+        return doc
+
+    def sections(self, doc_id: str) -> list[Section]:
+        self.document(doc_id)
+        return self.store.sections_of(doc_id)
+
+    def section(self, section_id: str) -> SectionView:
+        section = self.store.get_section(section_id)
+        if section is None:
+            raise NotFoundError(f"Avsnittet {section_id} finns inte i arkivet.")
+        return SectionView(
+            section=section,
+            document=self.document(section.document_id),
+            chunks=self.store.chunks_of_section(section_id),
+        )
+
+    def case_timeline(self, dnr: str) -> list[tuple[Document, Section]]:
+        """Every section filed under (or mentioning) a diarienummer, oldest first."""
+        from ingest.dnr import normalize_dnr
+
+        norm = normalize_dnr(dnr)
+        found: dict[str, Section] = {s.id: s for s in self.store.sections_by_dnr(norm)}
+        for s in self.store.sections_mentioning(dnr, norm):
+            found.setdefault(s.id, s)
+        rows = [(self.document(s.document_id), s) for s in found.values()]
+        rows.sort(key=lambda r: ((r[1].datum or r[0].datum or _MIN_DATE), r[0].fil, r[1].index))
+        return rows
+
+    def facets(self) -> dict[str, Any]:
+        """kommuner, namnder, dokumenttyper, date_min, date_max in the store (for filter menus)."""
+        return self.store.facets()
+
+
+_MIN_DATE = __import__("datetime").date.min
+_default: Assistant | None = None
+
+
+def _assistant() -> Assistant:
+    global _default
+    if _default is None:
+        _default = Assistant()
+    return _default
+
+
+def ask(question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
+    """Module-level shortcut: ``assistent.ask(question, filters=..., history=...)``."""
+    return _assistant().ask(question, filters=filters, history=history)
+
+
+def search(query: str, filters: Filters | None = None, k: int | None = None) -> SearchResult:
+    """Module-level shortcut: ``assistent.search(query, filters=..., k=...)``."""
+    return _assistant().search(query, filters=filters, k=k)

@@ -1,0 +1,188 @@
+"""`assistent` command line: ingest, search, ask, serve, eval, status.
+
+Errors meant for users (AssistentError) become one clean line on stderr and exit
+code 1, in one place (``_Group.invoke``); anything else is a bug and shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistent.errors import AssistentError
+from assistent.settings import get_settings, offline_env
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AssistentError as exc:
+            click.echo(f"Fel: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Nämndassistenten: frågor och svar om kommunala nämndbeslut, med källhänvisningar."""
+    offline_env()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Ta bort dokument vars filer inte längre finns.")
+@click.option("--report", is_flag=True, help="Skriv en tabell över dokument, § och diarienummer.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv sammanfattningen som JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Ingen förloppsindikator.")
+def ingest(paths: tuple[Path, ...], prune: bool, report: bool, as_json: bool, quiet: bool) -> None:
+    """Läs in filer och mappar (PDF, DOCX, HTML, TXT, MD) i arkivet."""
+    from ingest.pipeline import ingest_paths
+    from ingest.segment import format_report
+
+    settings = get_settings()
+    summary = ingest_paths(
+        list(paths), settings, prune=prune, progress=not (quiet or as_json), keep_parsed=report
+    )
+    if report and not as_json:
+        click.echo(format_report(summary.parsed))
+    if as_json:
+        click.echo(json.dumps(summary.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary.render())
+    sys.exit(0 if summary.ok else 2)
+
+
+@main.command()
+def status() -> None:
+    """Visa vad arkivet innehåller."""
+    from ingest.store import Store
+
+    settings = get_settings()
+    store = Store(settings)
+    stats = store.stats()
+    click.echo(f"Datakatalog: {settings.data_dir.resolve()}")
+    click.echo(f"Samling: {settings.collection_name} ({settings.embedding.model})")
+    click.echo(f"Dokument: {stats['documents']}  avsnitt: {stats['sections']}  delar: {stats['chunks']}")
+    for doc, n_sec, n_chunks, when in store.list_documents():
+        datum = doc.datum.isoformat() if doc.datum else "–"
+        click.echo(
+            f"  {doc.fil:45.45}  {doc.dokumenttyp:16} {doc.kommun or '–':20.20} {datum}  "
+            f"{n_sec:4} avsn {n_chunks:5} delar"
+        )
+
+
+def _filter_options(f):
+    for opt in reversed(
+        [
+            click.option("--kommun", help="Bara dokument från denna kommun, t.ex. 'Gnesta kommun'."),
+            click.option("--namnd", help="Bara denna nämnd, t.ex. 'Socialnämnden'."),
+            click.option("--dokumenttyp", help="protokoll, kallelse, tjansteskrivelse, plan, riktlinje, rapport, ovrigt"),
+            click.option("--fran", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Från datum (ÅÅÅÅ-MM-DD)."),
+            click.option("--till", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Till datum (ÅÅÅÅ-MM-DD)."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def _filters(kommun, namnd, dokumenttyp, date_from, date_to):
+    from assistent.records import Filters
+
+    return Filters(
+        kommun=kommun,
+        namnd=namnd,
+        dokumenttyp=dokumenttyp,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
+
+
+def _questions(question: str | None):
+    """The one question given, or (batch mode) one per non-empty line of stdin."""
+    if question is not None:
+        yield question
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def _emit(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--k", "k", default=None, type=int, help="Antal träffar (standard 10).")
+@click.option("--json", "as_json", is_flag=True, help="JSON-utdata (kontrakt för skript).")
+@_filter_options
+def search(query, k, as_json, **filters) -> None:
+    """Sök avsnitt. Utan fråga: en fråga per rad på standard in (batch)."""
+    from assistent.api import Assistant
+
+    assistant = Assistant(get_settings())
+    f = _filters(**filters)
+    for q in _questions(query):
+        result = assistant.search(q, filters=f, k=k)
+        if as_json:
+            _emit(result.model_dump(mode="json"))
+            continue
+        click.echo(f"Sökning: {q}")
+        for i, p in enumerate(result.passages, 1):
+            from assistent.answer import citation_label
+
+            click.echo(f"\n{i}. {citation_label(p)} · {p.rubrik or ''} ({p.fil}{', s. ' + str(p.sida) if p.sida else ''})")
+            click.echo("   " + p.text[:300].replace("\n", " ") + ("…" if len(p.text) > 300 else ""))
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON-utdata (kontrakt för skript).")
+@click.option("--history", multiple=True, help="Tidigare fråga i samtalet (kan upprepas).")
+@_filter_options
+def ask(question, as_json, history, **filters) -> None:
+    """Ställ en fråga. Utan fråga: en fråga per rad på standard in (batch)."""
+    from assistent.api import Assistant
+
+    assistant = Assistant(get_settings())
+    f = _filters(**filters)
+    for q in _questions(question):
+        if as_json:
+            _emit(assistant.ask(q, filters=f, history=list(history)).model_dump(mode="json"))
+            continue
+        for kind, value in assistant.ask_stream(q, filters=f, history=list(history)):
+            if kind == "delta":
+                click.echo(value, nl=False)
+            elif kind == "replace":
+                click.echo("\n---\n" + value, nl=False)
+            elif kind == "answer":
+                for note in value.notes:
+                    click.echo(f"\n(Obs: {note})", err=True)
+        click.echo()
+
+
+def _add_eval_command() -> None:
+    """`assistent eval` is eval/run.py's command; eval/ ships in the same package."""
+    from eval.run import eval_command
+
+    main.add_command(eval_command, "eval")
+
+
+_add_eval_command()
+
+@main.command()
+@click.option("--host", default=None, help="Adress att lyssna på (standard: ASSISTENT_WEB_HOST).")
+@click.option("--port", default=None, type=int, help="Port (standard: ASSISTENT_WEB_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Starta webbgränssnittet (chatt, källor, bläddring, dokumentadministration)."""
+    import uvicorn
+
+    web = get_settings().web
+    uvicorn.run("web.app:create_app", factory=True, host=host or web.host, port=port or web.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Generative answers through LangChain and any OpenAI-compatible endpoint.
+
+vLLM, Ollama, llama.cpp's server and hosted APIs all speak the OpenAI chat API, so
+one client covers them: ASSISTENT_LLM_BASE_URL, ASSISTENT_LLM_MODEL, ASSISTENT_LLM_API_KEY.
+The answer is streamed token by token; assistent.answer verifies it before it counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistent.errors import ModelError
+from assistent.prompts import SYSTEM_PROMPT, USER_PROMPT
+from assistent.records import Passage
+from assistent.settings import LLMSettings
+
+
+def chat_model(settings: LLMSettings):
+    """The LangChain chat model for the configured endpoint."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        base_url=settings.base_url,
+        model=settings.model,
+        api_key=settings.api_key,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        timeout=settings.timeout_s,
+        max_retries=1,
+        streaming=True,
+    )
+
+
+def format_sources(passages: list[Passage]) -> str:
+    """Numbered sources: '[1] Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8 — rubrik\\ntext'."""
+    from assistent.answer import citation_label
+
+    out = []
+    for i, p in enumerate(passages, start=1):
+        title = f" — {p.rubrik}" if p.rubrik else ""
+        out.append(f"[{i}] {citation_label(p)}{title}\n{p.text}")
+    return "\n\n".join(out)
+
+
+def generate_stream(
+    settings: LLMSettings, question: str, passages: list[Passage], history: list[str]
+) -> Iterator[str]:
+    """Stream the model's answer to ``question`` from the numbered ``passages``.
+
+    Args:
+        settings: the LLM endpoint.
+        question: the user's question.
+        passages: sources, numbered [1]..[n] in this order.
+        history: earlier questions of the conversation (context only).
+    """
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    context = ""
+    if history:
+        context = "Tidigare frågor i samtalet: " + " | ".join(history[-3:]) + "\n\n"
+    messages = [
+        SystemMessage(SYSTEM_PROMPT),
+        HumanMessage(context + USER_PROMPT.format(sources=format_sources(passages), question=question)),
+    ]
+    try:
+        for chunk in chat_model(settings).stream(messages):
+            if chunk.content:
+                yield str(chunk.content)
+    except Exception as exc:  # network, auth, model name: all the user can act on is the endpoint
+        raise ModelError(f"Språkmodellen på {settings.base_url} svarade inte: {exc}") from exc

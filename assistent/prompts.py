@@ -1,0 +1,29 @@
+"""User-facing phrases and LLM prompts, as constants, shared by code and tests."""
+
+from __future__ import annotations
+
+#: The one phrase that starts every abstention. Tests and eval look for it.
+CANNOT_ANSWER = "Dokumenten ger inget svar på frågan."
+
+SEARCHED_IN = "Jag sökte i {scope}."
+MAYBE_RELEVANT = "Kanske relevant:"
+NO_STORE = "Det finns inga dokument i arkivet ännu. Kör `assistent ingest <mapp>` först."
+VERIFY_FAILED = (
+    "Det genererade svaret kunde inte verifieras mot källorna ({reason}); "
+    "här är i stället svaret direkt ur dokumenten."
+)
+AMBIGUOUS_INTRO = "Frågan matchar flera {what}. Svar för var och en:"
+
+SYSTEM_PROMPT = """Du är Nämndassistenten, som svarar på frågor om kommunala nämndbeslut.
+Svara på svenska, kort och sakligt, enbart utifrån de numrerade källorna nedan.
+Varje påstående ska följas av en hänvisning i formen [n] till den källa det bygger på.
+Citera beslutstexten ordagrant inom citattecken när frågan gäller ett beslut.
+Hitta aldrig på belopp, datum, diarienummer eller paragrafer.
+Om källorna inte besvarar frågan, skriv exakt: "Dokumenten ger inget svar på frågan." """
+
+USER_PROMPT = """Källor:
+{sources}
+
+Fråga: {question}
+
+Svar (med [n]-hänvisningar):"""

@@ -1,0 +1,428 @@
+"""Question parsing: what a question refers to (dnr, §, dates, kommun, nämnd, document type) and asks for.
+
+Everything is matched on the folded question (assistent.textproc.fold), so
+"Strömsunds", "stromsund" and "STRÖMSUND" are one kommun. Folding keeps string
+length (one character in, one out), so a match's span also locates the words as typed.
+
+Filters are set conservatively: a wrong filter hides the answer, a missing one
+only ranks it lower. A date or year becomes a filter only when it dates a
+meeting or decision ("vad beslutade nämnden i februari 2024"), never when it is
+the topic ("mål för 2024", "underskott 2023"); ``years`` lists every year mentioned.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistent.records import DocType
+from assistent.textproc import fold, is_stopword, words, zipf
+from ingest.dnr import find_diarienummer, normalize_dnr, normalize_paragraf
+from ingest.kommuner import KOMMUNER, genitive
+
+Intent = Literal["decision", "lookup", "policy", "fact"]
+
+
+class ParsedQuery(BaseModel):
+    """What a question refers to and asks for."""
+
+    text: str = Field(description="the question as typed")
+    search_text: str = Field(description="text to embed: the question, whitespace tidied, references left in")
+    dnr: list[str] = Field(default_factory=list, description="diarienummer as typed")
+    dnr_norm: list[str] = Field(default_factory=list, description="the same, normalised (ingest.dnr.normalize_dnr)")
+    paragrafer: list[int] = Field(default_factory=list, description="§ numbers, ranges expanded")
+    date_from: dt.date | None = Field(None, description="meeting/decision date filter, first day")
+    date_to: dt.date | None = Field(None, description="meeting/decision date filter, last day")
+    years: list[int] = Field(default_factory=list, description="every year mentioned, filter or topic")
+    kommun: str | None = Field(None, description="display form, e.g. 'Strömsunds kommun'")
+    namnd: str | None = Field(None, description="e.g. 'Socialnämnden'")
+    dokumenttyp: DocType | None = None
+    intent: Intent = "fact"
+
+
+# ---------------------------------------------------------------- references
+_LOOSE_DNR_RE = re.compile(r"(?<![\w./-])([a-zåäö]{1,5})[ ]+((?:19|20)\d\d)[ ]+(\d{1,6})(?![\w./-])", re.IGNORECASE)
+# Prefix letters of a loosely typed dnr must not be an ordinary word ("mars 2023 12").
+_DNR_PREFIX_MAX_ZIPF = 3.5
+
+
+def _find_dnr(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, display) of each diarienummer, in order, strict and loose forms."""
+    found: dict[int, tuple[int, int, str]] = {}
+    # ingest.dnr wants upper-case prefixes as in documents; users type "sn.2023.62".
+    for m in find_diarienummer(text.upper()):
+        found[m.start] = (m.start, m.end, text[m.start : m.end])
+    for m in _LOOSE_DNR_RE.finditer(text):
+        prefix = m.group(1)
+        if m.start() in found or is_stopword(prefix.lower()):
+            continue
+        if prefix.isupper() or zipf(prefix.lower()) < _DNR_PREFIX_MAX_ZIPF:
+            found[m.start()] = (m.start(), m.end(), m.group(0))
+    return [found[k] for k in sorted(found)]
+
+
+_PARA_RANGE_RE = re.compile(r"§§\s*(\d{1,4})\s*[-–]\s*(\d{1,4})")
+_PARA_LIST_RE = re.compile(r"§§?\s*(\d{1,4}(?:\s*(?:,|och)\s*\d{1,4})*)")
+_PARA_AFTER_RE = re.compile(r"(?<![\d,.])(\d{1,4})\s*§")
+_PARA_WORD_RE = re.compile(r"\bparagraf(?:en|erna)?\s+(\d{1,4}(?:\s*(?:,|och)\s*\d{1,4})*)", re.IGNORECASE)
+# "§§ 14-31" is a whole protokoll; longer ranges are not a reference to single items.
+MAX_PARAGRAF_RANGE = 30
+
+
+def _find_paragrafer(text: str) -> list[int]:
+    out: list[int] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(n: int | None) -> None:
+        if n is not None and n not in out:
+            out.append(n)
+
+    for m in _PARA_RANGE_RE.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        if 0 <= b - a <= MAX_PARAGRAF_RANGE:
+            for n in range(a, b + 1):
+                add(n)
+        taken.append(m.span())
+    for rx in (_PARA_LIST_RE, _PARA_WORD_RE, _PARA_AFTER_RE):
+        for m in rx.finditer(text):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            taken.append(m.span())
+            for num in re.findall(r"\d+", m.group(1)):
+                add(normalize_paragraf(f"§ {num}"))
+    return out
+
+
+# ---------------------------------------------------------------- dates
+MONTHS = {
+    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+}
+_MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12}
+_MONTH_WORDS = {**MONTHS, **_MONTH_ABBR}
+_MONTH_ALT = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
+_YEAR = r"((?:19|20)\d\d)"
+_DAY_MONTH_YEAR_RE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\.?\s+{_YEAR}\b")
+_MONTH_YEAR_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+{_YEAR}\b")
+_ISO_RE = re.compile(rf"\b{_YEAR}-(\d\d)-(\d\d)\b")
+_YEAR_RE = re.compile(rf"(?<![\d.,/:-]){_YEAR}(?![\d.,/:-]\d)")
+# Words that put a question in a meeting/decision context, on folded text.
+_MEETING_RE = re.compile(
+    r"\b(sammantrad\w*|mote[nt]?|motet|protokoll\w*|kallelse\w*|justera\w*|dagordning\w*"
+    r"|tog(\s+\w+){1,4}\s+upp|tas\s+upp|togs\s+upp|behandla\w*)\b"
+)
+# A bare year filters only right after one of these ("beslut under 2023"), not after "för"/"till".
+_YEAR_FILTER_BEFORE = {"under", "i", "fran", "ar", "sedan"}
+
+
+def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _find_dates(folded: str) -> list[tuple[dt.date, dt.date, int, int]]:
+    """(first day, last day, start, end) of each day or month mentioned."""
+    out: list[tuple[dt.date, dt.date, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _ISO_RE.finditer(folded):
+        try:
+            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+        out.append((d, d, *m.span()))
+        taken.append(m.span())
+    for m in _DAY_MONTH_YEAR_RE.finditer(folded):
+        try:
+            d = dt.date(int(m.group(3)), _MONTH_WORDS[m.group(2)], int(m.group(1)))
+        except ValueError:
+            continue
+        out.append((d, d, *m.span()))
+        taken.append(m.span())
+    for m in _MONTH_YEAR_RE.finditer(folded):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        # "mar" is also a word; only the full name or an abbreviation with a dot is a month.
+        if m.group(1) == "mar" and not m.group(0).startswith("mar."):
+            continue
+        out.append((*_month_range(int(m.group(2)), _MONTH_WORDS[m.group(1)]), *m.span()))
+    return out
+
+
+# ---------------------------------------------------------------- kommun
+_KOMMUN_SUFFIX_RE = re.compile(r"\s+(kommun|stad|municipality)$", re.IGNORECASE)
+# Kommun names that are also ordinary words count only when capitalised as typed:
+# "ska vara klar" is not Vara kommun, "vilka insatser ingår" is not Ingå. (Word
+# frequency cannot tell them apart: "solna" is as frequent as "lund".)
+_COMMON_WORD_NAMES = {"vara", "mark", "berg", "lund", "sund", "boden", "säter", "kil", "ingå", "åre", "ale", "nora", "salem", "geta"}
+
+
+def _short_name(display: str) -> str:
+    name = _KOMMUN_SUFFIX_RE.sub("", display.strip())
+    if name.lower().startswith("region "):
+        name = name[7:]
+    # "Strömsunds kommun" → "Strömsunds" → "Strömsund"
+    if name not in KOMMUNER and name.endswith("s") and name[:-1] in KOMMUNER:
+        name = name[:-1]
+    return name
+
+
+@lru_cache(maxsize=64)
+def _kommun_forms(known: tuple[str, ...]) -> list[tuple[str, str, bool]]:
+    """(folded form, display, ambiguous) pairs, longest form first; known kommuner win over the national list."""
+    forms: dict[str, tuple[str, bool]] = {}
+    candidates = [(k, _short_name(k)) for k in known] + [(d, n) for n, d in KOMMUNER.items()]
+    for display, short in candidates:
+        ambiguous = short.lower() in _COMMON_WORD_NAMES
+        # "Solnas" is how people write it, though the genitive of a name in -a is "Solna".
+        for form in (display, short, genitive(short), short + "s"):
+            forms.setdefault(fold(form), (display, ambiguous))
+    return sorted(((f, d, a) for f, (d, a) in forms.items()), key=lambda x: -len(x[0]))
+
+
+def _find_kommun(text: str, folded: str, known: Sequence[str]) -> str | None:
+    best: tuple[int, str] | None = None
+    for form, display, ambiguous in _kommun_forms(tuple(known)):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", folded):
+            if ambiguous and not text[m.start()].isupper():
+                continue
+            if best is None or m.start() < best[0]:
+                best = (m.start(), display)
+            break
+    return best[1] if best else None
+
+
+# ---------------------------------------------------------------- nämnd
+# Organ words on folded text; an optional "barn- och " lead and a compound tail
+# ("socialnämndsprotokoll") are allowed.
+_ORGAN_RE = re.compile(
+    r"(?<![\w-])((?:[a-z]+-\s+och\s+)?[a-z]*?-?)(namnd|styrelse|utskott|fullmaktige)(en|ens|et|ets|s\w*|e|)(?![\w-])"
+)
+_ORGAN_DEFINITE = {"namnd": "nämnden", "styrelse": "styrelsen", "utskott": "utskottet", "fullmaktige": "fullmäktige"}
+_ORGAN_ABBR = {
+    "soc": "Socialnämnden",
+    "ks": "Kommunstyrelsen",
+    "kf": "Kommunfullmäktige",
+    "au": "Arbetsutskottet",
+}
+
+
+def _find_namnd(text: str, folded: str, known: Sequence[str]) -> str | None:
+    candidates: list[tuple[int, str]] = []
+    for m in _ORGAN_RE.finditer(folded):
+        prefix, head = m.group(1), m.group(2)
+        if not prefix and head != "fullmaktige":
+            continue  # "nämnden" alone names no particular nämnd
+        lead = text[m.start(1) : m.end(1)] if prefix else "Kommun"
+        # An abbreviation typed in lower case keeps its capitals: "ifo-utskottet" → "IFO-utskottet".
+        lead = re.sub(r"^[a-zåäö]{2,4}-$", lambda a: a.group(0).upper(), lead)
+        name = lead + _ORGAN_DEFINITE[head]
+        candidates.append((m.start(), name[0].upper() + name[1:]))
+    for m in re.finditer(r"(?<![\w-])(soc|ks|kf|au)(?![\w-])", folded):
+        # "au" and "ks" are only abbreviations when typed in capitals.
+        if m.group(1) in ("au", "ks") and not text[m.start() : m.end()].isupper():
+            continue
+        candidates.append((m.start(), _ORGAN_ABBR[m.group(1)]))
+    if not candidates:
+        return None
+    name = min(candidates)[1]
+    # Prefer the store's own spelling ("IFO-utskottet", "Barn- och utbildningsnämnden").
+    for k in known:
+        if fold(k) == fold(name):
+            return k
+    return name
+
+
+# ---------------------------------------------------------------- document type
+_DOCTYPE_WORDS: dict[str, DocType] = {}
+for _w, _t in (
+    ("protokoll protokollet protokollen protokollsutdrag protokollsutdraget sammantradesprotokoll sammantradesprotokollet", "protokoll"),
+    ("kallelse kallelsen kallelsens foredragningslista foredragningslistan dagordning dagordningen", "kallelse"),
+    ("kontorsplan kontorsplanen verksamhetsplan verksamhetsplanen budget budgeten", "plan"),
+    ("riktlinje riktlinjen riktlinjer riktlinjerna policy policyn", "riktlinje"),
+    ("tjansteskrivelse tjansteskrivelsen tjansteskrivelser tjansteutlatande tjansteutlatandet", "tjansteskrivelse"),
+    ("manadsbrev manadsbrevet arsrapport arsrapporten", "rapport"),
+):
+    for _word in _w.split():
+        _DOCTYPE_WORDS[_word] = _t
+
+
+def _find_doctype(folded_words: list[str]) -> DocType | None:
+    for w in folded_words:
+        if w in _DOCTYPE_WORDS:
+            return _DOCTYPE_WORDS[w]
+        # A nämnd compound names its document: "socialnämndsprotokoll(et)".
+        m = re.fullmatch(r"\w+(?:namnd|styrelse|utskott)s(protokoll\w*|kallelse\w*)", w)
+        if m:
+            return "protokoll" if m.group(1).startswith("protokoll") else "kallelse"
+    return None
+
+
+# ---------------------------------------------------------------- intent
+_LOOKUP_START_RE = re.compile(
+    r"^\s*(vad|vilket|vilka)\s+(galler|handlar|innehaller|ar|avser|ror)\b"
+)
+_DECISION_RE = re.compile(
+    r"\b(beslut|beslutet|besluten|besluta|beslutade|beslutat|beslutats|beslutades|faststall\w*|godkan\w*"
+    r"|bifoll|bifall\w*|avslog|avslag\w*|antog|antagit|antas|anta|andrat|andrade|foreslas|forslag\s+till\s+beslut)\b"
+)
+_POLICY_RE = re.compile(
+    r"\bhur\s+(ska|skall|arbetar|jobbar|jobba|arbeta|vill|tanker|planerar)\b"
+    r"|\bvilka\s+(\w+\s+)?(mal|malen|fokusomraden|insatser|inriktningsmal|namndmal|atgarder|prioriteringar|aktiviteter|strategier)\b"
+    r"|\bvad\s+gor\b|\bhur\s+langt\s+har\b|\bhur\s+ar\b.*\borganiserad\w*"
+)
+# Words that carry no topic in a reference question ("vad gäller ärende X?").
+_LOOKUP_FILLER = {"vad", "vilket", "galler", "handlar", "innehaller", "avser", "ror", "arende", "arendet", "dnr",
+                  "diarienummer", "paragraf", "paragrafen", "om", "ar", "i", "fran", "den", "det", "och"}
+
+
+def _intent(folded: str, has_ref: bool, residual: list[str]) -> Intent:
+    if has_ref and _LOOKUP_START_RE.search(folded):
+        return "lookup"
+    if _DECISION_RE.search(folded):
+        return "decision"
+    if _POLICY_RE.search(folded):
+        return "policy"
+    if has_ref and len(residual) <= 1:
+        return "lookup"
+    return "fact"
+
+
+# ---------------------------------------------------------------- parse
+def parse_query(text: str, known_kommuner: Sequence[str] = (), known_namnder: Sequence[str] = ()) -> ParsedQuery:
+    """Parse a question into references, filters and intent.
+
+    Args:
+        text: the question as typed.
+        known_kommuner: kommuner in the store (display forms), preferred over the national list.
+        known_namnder: nämnder in the store, whose spelling is returned when one matches.
+    """
+    folded = fold(text)
+    dnrs = _find_dnr(text)
+    # Years and § numbers inside a diarienummer are not references of their own.
+    masked = list(text)
+    for s, e, _ in dnrs:
+        masked[s:e] = " " * (e - s)
+    rest = "".join(masked)
+    rest_folded = fold(rest)
+    paragrafer = _find_paragrafer(rest)
+    kommun = _find_kommun(text, folded, known_kommuner)
+    namnd = _find_namnd(text, folded, known_namnder)
+    folded_words = words(rest_folded)
+    dokumenttyp = _find_doctype(folded_words)
+
+    residual = [
+        w for w in folded_words
+        if not w.isdigit() and w not in _LOOKUP_FILLER and not is_stopword(w)
+        and w not in fold(kommun or "").split() and w not in fold(namnd or "") and w not in _DOCTYPE_WORDS
+        and w not in _MONTH_WORDS and not (kommun and w.startswith(fold(_short_name(kommun))))
+        and not re.search(r"namnd|styrelse|utskott|fullmaktige|protokoll", w)
+    ]
+    intent = _intent(folded, bool(dnrs or paragrafer), residual)
+
+    years = sorted({int(m.group(1)) for m in _YEAR_RE.finditer(rest_folded)})
+    meeting = intent == "decision" or bool(_MEETING_RE.search(folded)) or dokumenttyp in ("protokoll", "kallelse")
+    date_from = date_to = None
+    if meeting:
+        dates = _find_dates(rest_folded)
+        if dates:
+            date_from, date_to = min(d[0] for d in dates), max(d[1] for d in dates)
+        else:
+            tokens = words(rest_folded)
+            filter_years = [int(t) for i, t in enumerate(tokens)
+                            if re.fullmatch(_YEAR, t) and i > 0 and tokens[i - 1] in _YEAR_FILTER_BEFORE]
+            if filter_years:
+                date_from, date_to = dt.date(min(filter_years), 1, 1), dt.date(max(filter_years), 12, 31)
+
+    return ParsedQuery(
+        text=text,
+        search_text=" ".join(text.split()),
+        dnr=[d for _, _, d in dnrs],
+        dnr_norm=[normalize_dnr(d) for _, _, d in dnrs],
+        paragrafer=paragrafer,
+        date_from=date_from,
+        date_to=date_to,
+        years=years,
+        kommun=kommun,
+        namnd=namnd,
+        dokumenttyp=dokumenttyp,
+        intent=intent,
+    )
+
+
+# ---------------------------------------------------------------- follow-ups
+_FOLLOWUP_OPENERS = ("och ", "men ", "samt ", "också ", "ocksa ", "än ", "an ", "hur är det med", "hur ar det med",
+                     "vad sägs om", "vad sags om", "vad kostar det", "vad betyder det", "varför då", "varfor da")
+_PRONOUNS = {"det", "den", "dem", "de", "detta", "dessa", "där", "dar", "dit", "då", "da", "han", "hon", "denne", "dom"}
+# Verbs and question words that ask something about an earlier topic without naming one.
+_NO_TOPIC = {"kostar", "kosta", "kostade", "blir", "blev", "gäller", "galler", "hände", "hande", "händer", "hander",
+             "gjorde", "gör", "gor", "betyder", "innebär", "innebar", "betalar", "tar", "tog", "får", "far", "fick",
+             "kommer", "finns", "fanns", "hur", "när", "nar", "vem", "vilka", "vilken", "vilket", "varför", "varfor",
+             "många", "manga", "mycket", "mycke", "lång", "lang", "länge", "lange", "ofta", "beslutades", "beslutade",
+             "sa", "sade", "tycker", "menar", "klart", "klar", "igen", "också", "ocksa", "då", "da", "vad", "o"}
+MAX_FOLLOWUP_WORDS = 8
+
+
+def _topic_words(text: str) -> list[str]:
+    return [w for w in words(text) if not w.isdigit() and not is_stopword(w) and w not in _NO_TOPIC and w not in _PRONOUNS]
+
+
+def is_followup(text: str) -> bool:
+    """True when a short question leans on the previous one ("och vad kostar det?").
+
+    Args:
+        text: the new question.
+    """
+    ws = words(text)
+    if not ws or len(ws) > MAX_FOLLOWUP_WORDS:
+        return False
+    low = " ".join(ws) + " "
+    if low.startswith(_FOLLOWUP_OPENERS):
+        return True
+    parsed = parse_query(text)
+    if parsed.dnr or parsed.paragrafer:
+        return False
+    # A pronoun with no topic noun beside it ("vad kostar det?", "när beslutades den?").
+    return any(w in _PRONOUNS for w in ws) and not _topic_words(text)
+
+
+def contextualize(text: str, history: list[str]) -> str:
+    """A follow-up question with the previous question's topic and references added; other questions unchanged.
+
+    Args:
+        text: the new question.
+        history: earlier questions of the conversation, oldest first.
+    """
+    if not history or not is_followup(text):
+        return text
+    previous = contextualize(history[-1], history[:-1])
+    now = parse_query(text)
+    before = parse_query(previous)
+    own = {fold(w) for w in words(text)}
+    carried: list[str] = []
+    for ref in before.dnr + [f"§ {n}" for n in before.paragrafer]:
+        if fold(ref) not in fold(text):
+            carried.append(ref)
+    # A kommun or nämnd the follow-up names itself replaces the earlier one ("och i Gnesta?").
+    drop: set[str] = set()
+    if now.kommun and before.kommun and now.kommun != before.kommun:
+        drop |= {fold(w) for w in words(previous) if fold(w).startswith(fold(_short_name(before.kommun))[:5])}
+    if now.namnd and before.namnd and now.namnd != before.namnd:
+        drop |= set(words(fold(before.namnd)))
+    ref_text = fold(" ".join(before.dnr))
+    for w in _topic_words(previous):
+        f = fold(w)
+        if f in own or f in drop or f in ref_text or f in _LOOKUP_FILLER or f in {fold(c) for c in carried}:
+            continue
+        carried.append(_original_word(previous, w))
+    return f"{text.strip()} ({' '.join(carried)})" if carried else text
+
+
+def _original_word(text: str, lower: str) -> str:
+    """``lower`` as written in ``text`` (keeps "Strömsund" capitalised)."""
+    m = re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text, re.IGNORECASE)
+    return m.group(0) if m else lower

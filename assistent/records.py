@@ -1,0 +1,201 @@
+"""Typed records that flow between the pipeline stages.
+
+file ──read──► RawDocument(pages) ──clean──► RawDocument(clean pages)
+     ──segment──► ParsedDocument(Document + Sections) ──chunk──► Chunks ──embed/store──►
+question ──► Query ──retrieve──► Passages ──answer──► Answer(Citations)
+
+The section, not the chunk, is what users see and cite; chunks exist for retrieval.
+Field names of ``Passage``/``Citation``/``Answer`` are a public contract (CLI --json,
+HTTP API, eval): keep them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DocType = Literal[
+    "protokoll", "kallelse", "tjansteskrivelse", "plan", "riktlinje", "rapport", "ovrigt"
+]
+#: Swedish labels for display.
+DOCTYPE_LABELS: dict[str, str] = {
+    "protokoll": "Protokoll",
+    "kallelse": "Kallelse/föredragningslista",
+    "tjansteskrivelse": "Tjänsteskrivelse",
+    "plan": "Plan/budget",
+    "riktlinje": "Riktlinje/policy",
+    "rapport": "Rapport/månadsbrev",
+    "ovrigt": "Övrigt",
+}
+
+PageStatus = Literal["ok", "ocr", "skipped", "garbled", "empty"]
+SectionKind = Literal["paragraf", "tjansteskrivelse", "dagordning", "rubrik", "text"]
+PartKind = Literal["arende", "forslag", "yrkande", "beslut", "skickas_till", "ovrigt"]
+
+
+# ---------------------------------------------------------------- reading
+class PageText(BaseModel):
+    """One page (or the whole text, for formats without pages) as read from the file."""
+
+    page: int | None = Field(None, description="1-based page number; None for formats without pages")
+    text: str = ""
+    status: PageStatus = "ok"
+    note: str | None = Field(None, description="why a page was skipped/flagged, in Swedish")
+
+
+class RawDocument(BaseModel):
+    """Text of one file, page by page, before any understanding."""
+
+    path: str = Field(description="path as given to ingest")
+    fil: str = Field(description="file name without folders")
+    sha256: str
+    format: Literal["pdf", "docx", "html", "txt", "md"]
+    pages: list[PageText]
+    title: str | None = Field(None, description="title from file metadata/HTML <title>, if any")
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.pages if p.text)
+
+
+# ---------------------------------------------------------------- understanding
+class PageIssue(BaseModel):
+    page: int | None
+    status: PageStatus
+    note: str | None = None
+
+
+class Document(BaseModel):
+    id: str = Field(description="stable id: first 16 hex of the file's sha256")
+    fil: str = Field(description="source file name as ingested, without folders")
+    path: str = Field(description="source path as given to ingest")
+    sha256: str
+    format: str
+    dokumenttyp: DocType = "ovrigt"
+    kommun: str | None = Field(None, description="e.g. 'Strömsunds kommun'")
+    namnd: str | None = Field(None, description="nämnd/organ, e.g. 'Socialnämnden'")
+    datum: dt.date | None = Field(None, description="meeting date or document date")
+    diarienummer: str | None = Field(None, description="the document's own dnr, display form")
+    titel: str | None = None
+    n_pages: int = 0
+    issues: list[PageIssue] = Field(default_factory=list, description="skipped/garbled/OCR pages")
+
+
+class SectionPart(BaseModel):
+    kind: PartKind
+    label: str | None = Field(None, description="heading as written, e.g. 'Socialnämndens beslut'")
+    text: str
+
+
+class Section(BaseModel):
+    """Unit of citation: a § of a protokoll, a tjänsteskrivelse, an agenda, a heading block."""
+
+    id: str = Field(description="'<document id>-s<index>'")
+    document_id: str
+    index: int
+    kind: SectionKind
+    paragraf: str | None = Field(None, description="display form, '§ 23'")
+    paragraf_nr: int | None = None
+    diarienummer: str | None = Field(None, description="display form without filing code")
+    dnr_norm: str | None = Field(None, description="normalised for lookup (see ingest.dnr)")
+    rubrik: str | None = None
+    heading_path: list[str] = Field(default_factory=list, description="enclosing headings, outermost first")
+    datum: dt.date | None = Field(None, description="the section's own date (tjänsteskrivelse) if any")
+    parts: list[SectionPart] = Field(default_factory=list)
+    text: str = Field(description="full cleaned text of the section")
+    page_start: int | None = None
+    page_end: int | None = None
+    page_breaks: list[tuple[int, int]] = Field(
+        default_factory=list, description="(char offset in text, page number) where each page starts"
+    )
+
+    def page_at(self, offset: int) -> int | None:
+        page = self.page_start
+        for off, p in self.page_breaks:
+            if off <= offset:
+                page = p
+            else:
+                break
+        return page
+
+
+class ParsedDocument(BaseModel):
+    document: Document
+    sections: list[Section]
+
+
+class Chunk(BaseModel):
+    """A piece of one section sized for the embedding model. Never spans two sections."""
+
+    id: str = Field(description="'<section id>-c<index>'")
+    section_id: str
+    document_id: str
+    index: int
+    header: str = Field(description="context line: kommun · nämnd · datum · dnr · § · rubrik")
+    text: str = Field(description="the section text this chunk covers")
+    part: str | None = Field(None, description="section part kind when the chunk lies in one (beslut, ...)")
+    sida: int | None = None
+    # denormalised metadata for filtering (Chroma) and display
+    kommun: str | None = None
+    namnd: str | None = None
+    datum: dt.date | None = None
+    dokumenttyp: str = "ovrigt"
+    diarienummer: str | None = None
+    dnr_norm: str | None = None
+    paragraf: str | None = None
+    rubrik: str | None = None
+    fil: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.header}\n{self.text}" if self.header else self.text
+
+
+# ---------------------------------------------------------------- answering (public contract)
+class Passage(BaseModel):
+    """A retrieved passage. Contract fields first; the rest are extras."""
+
+    kommun: str | None = None
+    namnd: str | None = None
+    datum: dt.date | None = None
+    dokumenttyp: str | None = None
+    diarienummer: str | None = None
+    paragraf: str | None = None
+    rubrik: str | None = None
+    fil: str = ""
+    sida: int | None = None
+    text: str = ""
+    score: float = 0.0
+    # extras
+    chunk_id: str | None = None
+    section_id: str | None = None
+    document_id: str | None = None
+    part: str | None = None
+
+
+class Citation(Passage):
+    """What an answer points at; ``text`` is the quoted sentence(s)."""
+
+    n: int = Field(1, description="the [n] used in the answer text")
+
+
+class Answer(BaseModel):
+    question: str = ""
+    answer: str
+    abstained: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    mode: Literal["extraktiv", "generativ"] = "extraktiv"
+    notes: list[str] = Field(default_factory=list, description="e.g. verification fell back to extractive")
+
+
+class Filters(BaseModel):
+    """Explicit filters (CLI flags, API fields); merged with what the question itself says."""
+
+    kommun: str | None = None
+    namnd: str | None = None
+    dokumenttyp: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None

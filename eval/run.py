@@ -1,0 +1,478 @@
+"""`assistent eval` / `python -m eval run`: score systems on a gold set and write the report.
+
+Flow: load + validate the gold file → ingest the documents into a fresh temporary
+store (or open an existing one) → check every gold quote against the documents as
+our readers see them → build the systems (assistant, BM25, LangChain) over the same
+documents → search + ask every question with each → score → Markdown, JSON, PNGs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from pydantic import BaseModel, Field
+
+from assistent.errors import AssistentError
+from assistent.settings import Settings, get_settings
+from eval.gold import GoldQuestion, document_text, load_gold
+from eval.metrics import LOWER_BETTER, METRICS, QuestionResult, by_kind, mean_scores, percentiles, score_question
+from eval.systems import System
+
+EVAL_DIR = Path(__file__).resolve().parent
+ROOT = EVAL_DIR.parent
+DEFAULT_GOLD = EVAL_DIR / "dev_questions.jsonl"
+DEFAULT_OUT = EVAL_DIR / "reports"
+SYSTEMS = ("assistant", "bm25", "langchain")
+#: Metrics shown in the report's tables and plots, in this order.
+TABLE_METRICS = [
+    "hit@1", "hit@5", "mrr@10", "top_dnr", "top_paragraf", "facts", "fact_recall",
+    "cit_precision", "cit_dnr", "cit_paragraf", "abstention", "false_abstention", "ambiguity", "pass",
+]  # fmt: skip
+PLOT_METRICS = ["hit@5", "mrr@10", "facts", "pass"]
+
+
+def default_docs() -> list[Path]:
+    """The bundled example corpus, plus ../shared/realdocs when it exists (as distractors)."""
+    docs = [ROOT / "corpus"]
+    real = ROOT.parent / "shared" / "realdocs"
+    return docs + [real] if real.is_dir() else docs
+
+
+class SystemReport(BaseModel):
+    name: str
+    overall: dict[str, float | None]
+    by_kind: dict[str, dict[str, float | None]]
+    search_ms: dict[str, float | None]
+    ask_ms: dict[str, float | None]
+    build_seconds: float = Field(description="ingest (assistant) or chunk + embed + index (baselines)")
+
+
+class EvalRun(BaseModel):
+    """Everything one run measured; written as the JSON report."""
+
+    gold: str
+    date: str
+    machine: str
+    command: str
+    documents: list[str]
+    n_questions: int
+    kinds: dict[str, int]
+    ingest: dict = Field(default_factory=dict)
+    systems: list[SystemReport] = Field(default_factory=list)
+    results: list[QuestionResult] = Field(default_factory=list)
+
+
+def machine_description() -> str:
+    """One line naming the machine: CPU model, cores, memory, OS, Python."""
+    import psutil
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = psutil.virtual_memory().total / 2**30
+    return f"{cpu}, {os.cpu_count()} kärnor, {mem:.0f} GB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def document_files(settings: Settings) -> dict[str, Path]:
+    """File name (as gold sources name them) → readable path, for every document in the store.
+
+    Args:
+        settings: settings of the store.
+    """
+    from ingest.store import Store
+
+    store = Store(settings)
+    try:
+        files = {}
+        for doc, *_ in store.list_documents():
+            path = Path(doc.path)
+            files[doc.fil] = path if path.is_file() else store.original_file(doc) or path
+        return files
+    finally:
+        store.close()
+
+
+def build_systems(names: Sequence[str], settings: Settings, files: dict[str, Path]) -> list[tuple[System, float]]:
+    """The named systems over the store of ``settings``, each with the seconds it took to build.
+
+    Args:
+        names: any of "assistant", "bm25", "langchain".
+        settings: settings of the ingested store (and the embedding model).
+        files: file name → path of the documents the baselines index.
+    """
+    from assistent.api import Assistant
+    from eval.baselines import BM25System, LangChainSystem
+    from eval.systems import AssistantSystem
+
+    assistant = Assistant(settings)
+    texts: dict[str, str] | None = None
+    built: list[tuple[System, float]] = []
+    for name in names:
+        t = time.perf_counter()
+        if name == "assistant":
+            assistant.warm_up()
+            system: System = AssistantSystem(assistant)
+        else:
+            if texts is None:
+                texts = {fil: document_text(path, settings) for fil, path in files.items()}
+            system = BM25System(texts) if name == "bm25" else LangChainSystem(texts, assistant.embedder)
+        built.append((system, time.perf_counter() - t))
+    return built
+
+
+def run_system(system: System, questions: Sequence[GoldQuestion], bar=None, k: int = 10) -> list[QuestionResult]:
+    """Search and ask every question with one system, timing each call, and score the results.
+
+    Args:
+        system: the system.
+        questions: the gold questions.
+        bar: a tqdm bar to advance per question.
+        k: passages asked of search (MRR is cut at 10).
+    """
+    system.search("uppvärmning", k)  # warm: first calls load models and indexes, which is not latency
+    results = []
+    for q in questions:
+        t = time.perf_counter()
+        passages = system.search(q.question, k)
+        search_ms = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        answer = system.ask(q.question)
+        ask_ms = (time.perf_counter() - t) * 1000
+        r = score_question(q, system.name, passages, answer)
+        r.search_ms, r.ask_ms = round(search_ms, 1), round(ask_ms, 1)
+        results.append(r)
+        if bar is not None:
+            bar.update(1)
+    return results
+
+
+def evaluate(
+    gold: Path,
+    docs: Sequence[Path] | None = None,
+    data_dir: Path | None = None,
+    systems: Sequence[str] = SYSTEMS,
+    progress: bool = True,
+    command: str = "",
+) -> EvalRun:
+    """Run a gold set against the named systems and return every measurement.
+
+    Args:
+        gold: the gold JSONL file.
+        docs: files/folders to ingest into a fresh temporary store (ignored when ``data_dir`` is given).
+        data_dir: an existing data directory whose store is used as it is.
+        systems: which systems to run, in report order.
+        progress: show progress bars on stderr.
+        command: the command line, recorded in the report.
+    """
+    from tqdm import tqdm
+
+    from ingest.pipeline import ingest_paths
+
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown:
+        raise AssistentError(f"Okänt system: {', '.join(unknown)} (tillåtna: {', '.join(SYSTEMS)})")
+    questions = load_gold(gold)
+    base = get_settings()
+    with tempfile.TemporaryDirectory(prefix="eval-store-") as tmp:
+        ingest_info: dict = {}
+        if data_dir is not None:
+            settings = base.model_copy(update={"data_dir": Path(data_dir)})
+            ingest_info["store"] = str(data_dir)
+        else:
+            # the converted model is cached outside the temporary store, so it is converted once ever
+            settings = base.model_copy(update={"data_dir": Path(tmp), "model_cache": base.models_dir.resolve()})
+            summary = ingest_paths(list(docs or default_docs()), settings, progress=progress)
+            ingest_info = summary.model_dump(mode="json", include={
+                "documents_new", "pages", "pages_ocr", "sections", "chunks_embedded",
+                "parse_seconds", "embed_seconds", "total_seconds",
+            })  # fmt: skip
+            ingest_info["failures"] = [f"{f.path}: {f.reason}" for f in summary.failures]
+        files = document_files(settings)
+        if not files:
+            raise AssistentError(f"Arkivet i {settings.data_dir} är tomt: inget att utvärdera.")
+        questions = load_gold(gold, files, lambda p: document_text(p, settings))
+        built = build_systems(systems, settings, files)
+        run = EvalRun(
+            gold=str(gold),
+            date=dt.datetime.now().isoformat(timespec="minutes"),
+            machine=machine_description(),
+            command=command,
+            documents=sorted(files),
+            n_questions=len(questions),
+            kinds={k: sum(q.kind == k for q in questions) for k in dict.fromkeys(q.kind for q in questions)},
+            ingest=ingest_info,
+        )
+        bar = tqdm(total=len(questions) * len(built), desc="Frågor", unit="fråga", disable=not progress)
+        try:
+            for system, seconds in built:
+                bar.set_postfix_str(system.name)
+                results = run_system(system, questions, bar)
+                run.results += results
+                if system.name == "assistant":
+                    seconds = ingest_info.get("total_seconds", 0.0) + seconds
+                run.systems.append(
+                    SystemReport(
+                        name=system.name,
+                        overall=mean_scores(results),
+                        by_kind=by_kind(results),
+                        search_ms=percentiles([r.search_ms for r in results]),
+                        ask_ms=percentiles([r.ask_ms for r in results]),
+                        build_seconds=round(seconds, 1),
+                    )
+                )
+                if hasattr(system, "close"):
+                    system.close()
+        finally:
+            bar.close()
+    return run
+
+
+# ---------------------------------------------------------------------------- output
+def _fmt(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def render_markdown(run: EvalRun, plots: dict[str, str]) -> str:
+    """The Markdown report: overall table, per-kind tables, speed, failed questions, plots.
+
+    Args:
+        run: the measurements.
+        plots: plot role ("kinds", "latency") → file name beside the report.
+    """
+    names = [s.name for s in run.systems]
+    lines = [
+        f"# Utvärdering på {Path(run.gold).name}",
+        "",
+        f"- Datum: {run.date}",
+        f"- Maskin: {run.machine}",
+        f"- Kommando: `{run.command}`" if run.command else "",
+        f"- Dokument ({len(run.documents)}): {', '.join(run.documents)}",
+        f"- Frågor: {run.n_questions} ({', '.join(f'{k} {n}' for k, n in run.kinds.items())})",
+        "",
+        "## Totalt",
+        "",
+        "| mått | " + " | ".join(names) + " | vad det mäter |",
+        "|---|" + "---:|" * len(names) + "---|",
+    ]
+    for m in TABLE_METRICS:
+        desc = METRICS.get(m) or LOWER_BETTER[m] + " (lägre är bättre)"
+        lines.append(f"| {m} | " + " | ".join(_fmt(s.overall.get(m)) for s in run.systems) + f" | {desc} |")
+    lines += ["", "## Per frågetyp", ""]
+    kind_metrics = ["hit@1", "hit@5", "mrr@10", "facts", "cit_precision", "cit_paragraf", "abstention", "ambiguity", "pass"]
+    for s in run.systems:
+        lines += [f"### {s.name}", "", "| typ | n | " + " | ".join(kind_metrics) + " |", "|---|---:|" + "---:|" * len(kind_metrics)]
+        for kind, scores in s.by_kind.items():
+            lines.append(
+                f"| {kind} | {run.kinds.get(kind, '')} | " + " | ".join(_fmt(scores.get(m)) for m in kind_metrics) + " |"
+            )
+        lines.append("")
+    lines += [
+        "## Hastighet",
+        "",
+        "| system | sök p50 ms | sök p95 ms | svar p50 ms | svar p95 ms | bygga/läsa in s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in run.systems:
+        lines.append(
+            f"| {s.name} | {_fmt(s.search_ms['p50'], 0)} | {_fmt(s.search_ms['p95'], 0)} | "
+            f"{_fmt(s.ask_ms['p50'], 0)} | {_fmt(s.ask_ms['p95'], 0)} | {s.build_seconds:.1f} |"
+        )
+    if run.ingest:
+        ing = run.ingest
+        if "total_seconds" in ing:
+            lines += [
+                "",
+                f"Inläsning i ett tomt arkiv: {ing['total_seconds']:.1f} s totalt (tolkning {ing['parse_seconds']:.1f} s, "
+                f"inbäddning {ing['embed_seconds']:.1f} s), {ing['pages']} sidor ({ing['pages_ocr']} med OCR), "
+                f"{ing['sections']} avsnitt, {ing['chunks_embedded']} delar.",
+            ]
+            if ing.get("failures"):
+                lines.append("Filer som inte kunde läsas in: " + "; ".join(ing["failures"]))
+        else:
+            lines += ["", f"Befintligt arkiv: {ing.get('store')}"]
+    for role, title in (("kinds", "Mått per frågetyp"), ("latency", "Svarstider")):
+        if role in plots:
+            lines += ["", f"![{title}]({plots[role]})"]
+    failed = [r for r in run.results if r.system == names[0] and not r.passed]
+    if failed:
+        lines += ["", f"## Frågor som {names[0]} inte klarade ({len(failed)})", ""]
+        lines += [f"- **{r.id}** ({r.kind}) {r.question} — {'; '.join(r.reasons)}" for r in failed]
+    lines += ["", "Måtten förklaras i eval/README.md; varje frågas resultat finns i JSON-filen bredvid.", ""]
+    return "\n".join(line for line in lines if line is not None)
+
+
+def plot_kinds(run: EvalRun, path: Path) -> None:
+    """Grouped bars: one panel per metric, question kinds on x, one bar per system.
+
+    Args:
+        run: the measurements.
+        path: PNG to write.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    kinds = list(run.kinds)
+    fig, axes = plt.subplots(len(PLOT_METRICS), 1, figsize=(10, 2.6 * len(PLOT_METRICS)), sharex=True)
+    width = 0.8 / max(len(run.systems), 1)
+    x = np.arange(len(kinds))
+    for ax, metric in zip(axes, PLOT_METRICS, strict=True):
+        for i, s in enumerate(run.systems):
+            vals = [s.by_kind.get(k, {}).get(metric) for k in kinds]
+            ax.bar(x + i * width, [np.nan if v is None else v for v in vals], width, label=s.name)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel(metric)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(loc="upper right", ncol=len(run.systems), fontsize=8)
+    axes[-1].set_xticks(x + width * (len(run.systems) - 1) / 2, kinds)
+    fig.suptitle(f"Mått per frågetyp ({Path(run.gold).name})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_latency(run: EvalRun, path: Path) -> None:
+    """Box plots of search and answer latency per system (log scale).
+
+    Args:
+        run: the measurements.
+        path: PNG to write.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [s.name for s in run.systems]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, field, title in ((axes[0], "search_ms", "Sökning"), (axes[1], "ask_ms", "Svar")):
+        data = [[max(getattr(r, field), 0.1) for r in run.results if r.system == n] for n in names]
+        ax.boxplot(data, tick_labels=names)
+        ax.set_yscale("log")
+        ax.set_ylabel("ms")
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def write_report(run: EvalRun, out_dir: Path, name: str = "latest") -> list[Path]:
+    """Write <name>.md, <name>.json, <name>-kinds.png and <name>-latency.png; return their paths.
+
+    Args:
+        run: the measurements.
+        out_dir: the folder (created if missing).
+        name: file name stem.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plots = {"kinds": f"{name}-kinds.png", "latency": f"{name}-latency.png"}
+    plot_kinds(run, out_dir / plots["kinds"])
+    plot_latency(run, out_dir / plots["latency"])
+    md = out_dir / f"{name}.md"
+    md.write_text(render_markdown(run, plots), encoding="utf-8")
+    js = out_dir / f"{name}.json"
+    js.write_text(run.model_dump_json(indent=1), encoding="utf-8")
+    return [md, js, out_dir / plots["kinds"], out_dir / plots["latency"]]
+
+
+def parse_threshold(spec: str) -> tuple[str | None, str, float]:
+    """'hit@5=0.9' or 'bm25:hit@5=0.5' → (system or None, metric, value).
+
+    Args:
+        spec: the --fail-under value.
+    """
+    left, sep, value = spec.partition("=")
+    system, _, metric = left.rpartition(":")
+    if not sep or metric not in {**METRICS, **LOWER_BETTER}:
+        raise AssistentError(
+            f"--fail-under {spec!r}: skriv mått=värde, t.ex. hit@5=0.9; kända mått: {', '.join([*METRICS, *LOWER_BETTER])}"
+        )
+    try:
+        return system or None, metric, float(value)
+    except ValueError:
+        raise AssistentError(f"--fail-under {spec!r}: {value!r} är inget tal") from None
+
+
+def check_thresholds(run: EvalRun, specs: Sequence[str]) -> list[str]:
+    """Thresholds that were not met, as messages (for false_abstention the value is a maximum).
+
+    Args:
+        run: the measurements.
+        specs: --fail-under values; without a system prefix they apply to the first system.
+    """
+    failures = []
+    for spec in specs:
+        system, metric, limit = parse_threshold(spec)
+        report = next((s for s in run.systems if s.name == (system or run.systems[0].name)), None)
+        if report is None:
+            raise AssistentError(f"--fail-under {spec!r}: systemet {system!r} ingick inte i körningen")
+        value = report.overall.get(metric)
+        if value is None:
+            failures.append(f"{report.name} {metric}: kunde inte mätas på den här guldfilen (gräns {limit})")
+        elif metric in LOWER_BETTER and value > limit:
+            failures.append(f"{report.name} {metric} = {value:.3f} är över gränsen {limit}")
+        elif metric not in LOWER_BETTER and value < limit:
+            failures.append(f"{report.name} {metric} = {value:.3f} är under gränsen {limit}")
+    return failures
+
+
+@click.command("eval")
+@click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_GOLD, show_default=True,
+              help="Guldfrågor (JSONL, se eval/README.md).")  # fmt: skip
+@click.option("--docs", multiple=True, type=click.Path(path_type=Path),
+              help="Filer/mappar att läsa in i ett nytt tillfälligt arkiv (standard: corpus/ och ../shared/realdocs).")  # fmt: skip
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Använd ett befintligt arkiv i stället.")
+@click.option("--systems", default=",".join(SYSTEMS), show_default=True, help="System att jämföra, kommaseparerade.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
+              help="Mapp för rapporten.")  # fmt: skip
+@click.option("--name", default="latest", show_default=True, help="Filnamn för rapporten (utan ändelse).")
+@click.option("--fail-under", multiple=True, metavar="MÅTT=VÄRDE",
+              help="Avsluta med felkod om måttet är lägre (t.ex. hit@5=0.9, bm25:mrr@10=0.5). Upprepningsbar.")  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="Ingen förloppsindikator.")
+def eval_command(
+    gold: Path, docs: tuple[Path, ...], data_dir: Path | None, systems: str, out: Path, name: str,
+    fail_under: tuple[str, ...], quiet: bool,
+) -> None:  # fmt: skip
+    """Mät träffsäkerhet och hastighet på en guldfrågefil, mot enkla jämförelsesystem."""
+    for spec in fail_under:
+        parse_threshold(spec)  # refuse a typo before minutes of work, not after
+    prog = "assistent" if Path(sys.argv[0]).name == "assistent" else "python -m eval"
+    run = evaluate(
+        gold,
+        docs=list(docs) or None,
+        data_dir=data_dir,
+        systems=[s.strip() for s in systems.split(",") if s.strip()],
+        progress=not quiet,
+        command=" ".join([prog, *(shlex.quote(a) for a in sys.argv[1:])]),
+    )
+    paths = write_report(run, out, name)
+    for s in run.systems:
+        o = s.overall
+        click.echo(
+            f"{s.name:10} hit@1 {_fmt(o['hit@1'])}  hit@5 {_fmt(o['hit@5'])}  mrr@10 {_fmt(o['mrr@10'])}  "
+            f"fakta {_fmt(o['facts'])}  avstår {_fmt(o['abstention'])}  klarade {_fmt(o['pass'])}  "
+            f"sök p95 {_fmt(s.search_ms['p95'], 0)} ms"
+        )
+    click.echo("Rapport: " + ", ".join(str(p) for p in paths))
+    failures = check_thresholds(run, fail_under)
+    for f in failures:
+        click.echo(f"Under gränsen: {f}", err=True)
+    if failures:
+        sys.exit(3)

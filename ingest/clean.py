@@ -1,0 +1,416 @@
+"""Clean the text of a RawDocument: pure functions, each undoing one kind of PDF damage.
+
+Order in ``clean_document``: Unicode normalisation → repeated page headers/footers
+removed → lost ligatures repaired → table rows normalised → hard line breaks joined.
+Every step is idempotent, so cleaning twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from assistent.records import PageText, RawDocument
+
+# ---------------------------------------------------------------- structure
+#: Heading lines that start a part of a § or tjänsteskrivelse; the segmenter needs them alone on a line.
+PART_HEADINGS = (
+    "Förslag till beslut", "Beslutet skickas till", "Beslutsunderlag", "Ärendebeskrivning",
+    "Ärendet", "Yrkande", "Yrkanden", "Sammanfattning", "Bakgrund", "Beslutsgång", "Förslag",
+    "Beredning", "Beslut", "Protokollsanteckning", "Reservation", "Jäv",
+)
+_STRUCTURAL = re.compile(
+    r"^(?:"
+    r"§\s*\d+"                              # "§ 23 Bokslut"
+    r"|\d+\s*§"                             # "23 §" (Finland-Swedish order)
+    r"|(?:Diarienummer|Dnr)\b"
+    r"|[A-ZÅÄÖ][\wåäöÅÄÖ-]*s beslut\b"      # "Socialnämndens beslut", "Personalsektionens beslut:"
+    r"|(?:" + "|".join(re.escape(h) for h in PART_HEADINGS) + r")\s*:?\s*$"
+    r"|#"                                   # markdown heading
+    r"|[-•*–]\s"                            # list item
+    r"|\d{1,2}[.)]\s"                       # numbered list item
+    r")",
+    re.IGNORECASE,
+)
+
+
+def is_structural(line: str) -> bool:
+    """True for lines the segmenter reads on their own: §, Dnr, part headings, headings, list items, table rows.
+
+    Args:
+        line: one line of text.
+    """
+    stripped = line.strip()
+    return bool(_STRUCTURAL.match(stripped)) or "\t" in line or "|" in line
+
+
+# ---------------------------------------------------------------- unicode
+_CHAR_MAP = {
+    "\u00ad": "",     # soft hyphen
+    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",  # zero-width
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ",  # non-breaking/thin spaces
+    "\u2011": "-",    # non-breaking hyphen
+    "\uf0b7": "•", "\uf0a7": "•", "\uf076": "•",  # Symbol/Wingdings bullets in private use
+    # Ligature glyphs: Unicode presentation forms, and the Calibri glyphs that some
+    # PDF exports map to "Ɵ"/"Ʃ" (corpus/003: "målƟdsspridning", "aƩ delta").
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+    "\ufb05": "st", "\ufb06": "st", "\u019f": "ti", "\u01a9": "tt",
+}
+_CHAR_TABLE = str.maketrans(_CHAR_MAP)
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def normalise_unicode(text: str) -> str:
+    """NFC, remove soft hyphens/zero-width/private-use chars, map ligatures, tidy spaces, ≤2 blank lines.
+
+    Args:
+        text: raw page text.
+    """
+    text = unicodedata.normalize("NFC", text).translate(_CHAR_TABLE)
+    text = _PRIVATE_USE.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    lines = [line.strip(" ") for line in text.split("\n")]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+# ---------------------------------------------------------------- repeated headers/footers
+#: Lines looked at at the top and at the bottom of each page.
+EDGE_LINES = 5
+#: A header/footer line must recur on at least this many pages...
+MIN_REPEATS = 3
+#: ...and on at least this share of the pages with text: the Nykarleby protocol header
+#: is on 13 of 38 pages, the other 25 being appendices with their own header.
+MIN_PAGE_SHARE = 0.25
+#: Longest header block (non-empty lines) searched for in single-page texts.
+MAX_BLOCK_LINES = 8
+
+
+def _line_key(line: str) -> str:
+    # "Sida 3 av 12" and "Sida 4 av 12" are the same footer.
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def remove_repeated_lines(pages: list[PageText]) -> list[PageText]:
+    """Remove page headers/footers repeated across pages, keeping the first occurrence.
+
+    Multi-page documents: lines among the first/last EDGE_LINES of many pages go.
+    Single-page texts (TXT exported from PDF): multi-line blocks recurring ≥ MIN_REPEATS
+    times anywhere go. Structural lines (§, Dnr, part headings) are never removed.
+
+    Args:
+        pages: pages after Unicode normalisation.
+    """
+    n_filled = sum(bool(p.text.strip()) for p in pages)
+    # Removing a header brings the next line into the edge window; repeat until nothing
+    # changes, so that cleaning a cleaned text is a no-op.
+    for _ in range(EDGE_LINES):
+        if n_filled >= MIN_REPEATS:
+            cleaned = _remove_page_edges(pages, n_filled)
+        else:
+            cleaned = [p.model_copy(update={"text": _remove_repeated_blocks(p.text)}) for p in pages]
+        if [p.text for p in cleaned] == [p.text for p in pages]:
+            break
+        pages = cleaned
+    return pages
+
+
+def _edge_keys(lines: list[str]) -> dict[int, set[tuple[str, int, str]]]:
+    # A header sits at the same rank from the top (a footer from the bottom) on every
+    # page; matching the rank keeps a heading that merely recurs near page ends
+    # ("Barnkonsekvensanalys" on each project page of a budget) from counting.
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    keys: dict[int, set[tuple[str, int, str]]] = {}
+    for rank, i in enumerate(filled[:EDGE_LINES]):
+        keys.setdefault(i, set()).add(("top", rank, _line_key(lines[i])))
+    for rank, i in enumerate(reversed(filled[-EDGE_LINES:])):
+        keys.setdefault(i, set()).add(("bottom", rank, _line_key(lines[i])))
+    return keys
+
+
+def _remove_page_edges(pages: list[PageText], n_pages: int) -> list[PageText]:
+    counts: Counter[tuple[str, int, str]] = Counter()
+    for page in pages:
+        counts.update(set().union(*_edge_keys(page.text.split("\n")).values()))
+    threshold = max(MIN_REPEATS, MIN_PAGE_SHARE * n_pages)
+    seen: set[str] = set()
+    out = []
+    for page in pages:
+        lines = page.text.split("\n")
+        drop = set()
+        for i, keys in _edge_keys(lines).items():
+            if is_structural(lines[i]) or not any(counts[k] >= threshold for k in keys):
+                continue
+            key = _line_key(lines[i])
+            if key in seen:
+                drop.add(i)
+            seen.add(key)
+        text = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+        out.append(page.model_copy(update={"text": re.sub(r"\n{3,}", "\n\n", text).strip("\n")}))
+    return out
+
+
+def _remove_repeated_blocks(text: str) -> str:
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    keys = [_line_key(lines[i]) for i in filled]
+    structural = [is_structural(lines[i]) for i in filled]
+    drop: set[int] = set()
+    # Longest blocks first, so a 5-line header is removed whole rather than piecewise.
+    for size in range(MAX_BLOCK_LINES, 1, -1):
+        starts: dict[tuple[str, ...], list[int]] = {}
+        for s in range(len(keys) - size + 1):
+            span = range(s, s + size)
+            if any(structural[j] or filled[j] in drop for j in span):
+                continue
+            starts.setdefault(tuple(keys[s : s + size]), []).append(s)
+        for block, positions in starts.items():
+            # Count non-overlapping occurrences; a block of one repeated line overlaps itself.
+            kept: list[int] = []
+            for s in positions:
+                if not kept or s >= kept[-1] + size:
+                    kept.append(s)
+            if len(kept) < MIN_REPEATS or sum(len(k) for k in block) < 20:
+                continue
+            for s in kept[1:]:
+                drop.update(filled[j] for j in range(s, s + size))
+    if not drop:
+        return text
+    kept_lines = [line for i, line in enumerate(lines) if i not in drop]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip("\n")
+
+
+# ---------------------------------------------------------------- ligatures
+#: Letters a dropped ligature glyph stood for, most common first.
+LIGATURES = ("ti", "tt", "ft", "fti", "ff", "fi", "fl", "t", "f")
+#: A repaired word must be at least this common (zipf) in Swedish...
+MIN_REPAIRED_ZIPF = 2.0
+#: ...or a compound of two parts at least this common ("vålds" + "utsatta").
+PART_ZIPF = 3.0
+#: A lone letter may join a real word only into a word at least this common.
+STRONG_ZIPF = 3.0
+#: Shortest first part of a compound accepted for a repair ("tee" + "nation" is not one).
+MIN_HEAD = 4
+#: Pieces at least this common are real words and are not joined ("initieras" is 2.39).
+WORD_ZIPF = 2.0
+#: One-letter Swedish words; any other lone letter inside running text is a fragment.
+ONE_LETTER_WORDS = {"i", "å", "ö"}
+_LONE_A = re.compile(r"(?<![\w\-/.:@])([aA]) (?=[a-zåäö]{2,}\b)")
+
+
+@lru_cache(maxsize=200_000)
+def _sv(word: str) -> float:
+    return zipf_frequency(word, "sv")
+
+
+def _is_part(word: str) -> bool:
+    return _sv(word) >= PART_ZIPF or (word.endswith("s") and _sv(word[:-1]) >= PART_ZIPF)
+
+
+@lru_cache(maxsize=200_000)
+def _is_word(piece: str) -> bool:
+    piece = piece.lower()
+    if len(piece) == 1:
+        return piece in ONE_LETTER_WORDS
+    if _sv(piece) >= WORD_ZIPF or (piece.endswith("s") and _sv(piece[:-1]) >= WORD_ZIPF):
+        return True  # genitive/passive forms are rare in wordfreq: "händelsens", "amorteras"
+    stem = piece[:-1] if piece.endswith("s") else piece
+    return len(stem) >= 6 and any(_is_part(stem[:i]) and _sv(stem[i:]) >= PART_ZIPF for i in range(3, len(stem) - 2))
+
+
+def _repair_pair(left: str, right: str) -> str | None:
+    """The repaired text for two letter runs separated by one space, or None to keep them."""
+    left_word, right_word = _is_word(left), _is_word(right)
+    if right[0].isupper() or (left_word and right_word):
+        return None  # "i en", "de är": two real words stay apart; a capital starts a new word
+    if (len(left) == 1 or len(right) == 1) and (left_word or right_word or not left.islower()):
+        # "s i", "möjlighet a", "Barn o": a lone letter joins only another fragment, or
+        # a word when the result is common: "u" + "tt" + "rycka" → "uttrycka" (zipf 3.6).
+        strong = next((left + lt + right for lt in LIGATURES if _sv((left + lt + right).lower()) >= STRONG_ZIPF), None)
+        return strong if len(left) == 1 and left.islower() and not left_word and len(right) > 1 else None
+    if left_word:
+        # The glyph was lost at the start of the next word: "att ölja" → "att följa".
+        for letters in LIGATURES:
+            if _sv(letters + right) >= MIN_REPAIRED_ZIPF:
+                return f"{left} {letters}{right}"
+    for letters in LIGATURES:
+        joined = left + letters + right
+        if _sv(joined.lower()) >= MIN_REPAIRED_ZIPF or _is_split_compound(left.lower(), letters, right.lower()):
+            return joined
+    return None
+
+
+def _is_split_compound(left: str, letters: str, right: str) -> bool:
+    # The ligature must lie inside the compound's second part: "våldsutsa"+"tt"+"a" is
+    # "vålds" + "utsatta". A boundary exactly at the gap would accept any word + any
+    # word starting with the letters ("slängts"+"fl"+"in" → "flin"); allow it only when
+    # the right piece is itself no word ("jäm"+"f"+"ört" → "jäm" + "fört").
+    joined = left + letters + right
+    last = len(left) if len(right) >= 3 and not _is_word(right) else len(left) - 1
+    return any(_is_part(joined[:i]) and _sv(joined[i:]) >= PART_ZIPF for i in range(MIN_HEAD, last + 1))
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_BEFORE = set("-/.:@_")
+_AFTER = set("-:@_")
+
+
+def repair_ligatures(text: str) -> str:
+    """Repair words split where a PDF dropped a ligature glyph ("rela oner" → "relationer").
+
+    Two letter runs separated by one space are repaired only when the result is a known
+    Swedish word (wordfreq zipf ≥ 2, or a compound of common parts) and the pieces are not
+    both words; a lone "a" before a word is "att" ("a göra" → "att göra").
+
+    Args:
+        text: page text.
+    """
+    out: list[str] = []
+    pos = 0
+    runs = list(_LETTERS.finditer(text))
+    i = 0
+    while i < len(runs):
+        run = runs[i]
+        left, start = run.group(0), run.start()
+        out.append(text[pos:start])
+        before = text[start - 1] if start else " "
+        if not (before.isalnum() or before in _BEFORE):
+            # Chains like "a u rycka": keep extending the left piece with each repair.
+            while i + 1 < len(runs) and runs[i + 1].start() == run.end() + 1 and text[run.end()] == " ":
+                nxt = runs[i + 1]
+                after = text[nxt.end()] if nxt.end() < len(text) else " "
+                if after.isalnum() or after in _AFTER:
+                    break
+                repaired = _repair_pair(left, nxt.group(0))
+                if repaired is None:
+                    break
+                left, run = repaired, nxt
+                i += 1
+        out.append(left)
+        pos = run.end()
+        i += 1
+    out.append(text[pos:])
+    return _LONE_A.sub(lambda m: ("Att" if m.group(1) == "A" else "att") + " ", "".join(out))
+
+
+# ---------------------------------------------------------------- tables
+def normalise_tables(text: str) -> str:
+    """Make table rows "cell | cell": tabs and runs of ≥4 spaces become " | ".
+
+    Args:
+        text: page text.
+    """
+    out = []
+    for line in text.split("\n"):
+        if "\t" in line or "   " in line.strip() or "|" in line:
+            line = re.sub(r"\s*(?:\t[\t ]*|\s{4,})\s*", " | ", line.strip())
+            line = re.sub(r"\s*\|\s*", " | ", line).strip()
+        else:
+            line = re.sub(r" {2,}", " ", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- hard breaks
+_CONJUNCTIONS = {"och", "eller", "samt", "respektive", "resp", "till"}
+_SENTENCE_END = ".:;!?"
+
+
+def _joinable(current: str, following: str, adjacent: bool) -> bool:
+    if is_structural(current) or is_structural(following):
+        return False
+    end, start = current.rstrip()[-1:], following.lstrip()[:1]
+    if not end or end in _SENTENCE_END:
+        return False
+    if start.islower():
+        return True
+    return adjacent and end == ","
+
+
+def _glue(current: str, following: str) -> str:
+    current, following = current.rstrip(), following.lstrip()
+    # "social-" + "nämnden" → "socialnämnden"; "barn-" + "och ..." keeps the hyphen;
+    # "EU-" + "projekt" keeps it (an acronym or digit before the hyphen is a real compound).
+    hyphen = re.search(r"([^\W_]+)-$", current)
+    if hyphen and following[:1].islower():
+        first = re.match(r"[^\W\d_]+", following)
+        head = hyphen.group(1)
+        if first and first.group(0).lower() in _CONJUNCTIONS:
+            return f"{current} {following}"
+        if head.isupper() or head[-1].isdigit() or len(head) == 1:
+            return current + following
+        return current[:-1] + following
+    return f"{current} {following}"
+
+
+def join_hard_breaks(text: str) -> str:
+    """Join lines broken mid-sentence, also across one blank line; undo end-of-line hyphenation.
+
+    A line joins the next non-empty line when it lacks sentence punctuation and the next
+    starts in lower case, or when it ends with a comma (directly adjacent lines only).
+    Structural lines (see ``is_structural``) are never joined into or out of.
+
+    Args:
+        text: page text.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        current = lines[i]
+        i += 1
+        while current.strip():
+            if i < len(lines) and lines[i].strip():
+                nxt, adjacent, skip = lines[i], True, 1
+            elif i + 1 < len(lines) and not lines[i].strip() and lines[i + 1].strip():
+                nxt, adjacent, skip = lines[i + 1], False, 2
+            else:
+                break
+            if not _joinable(current, nxt, adjacent):
+                break
+            current = _glue(current, nxt)
+            i += skip
+        out.append(current)
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- document
+#: Upper bound on cleaning rounds in clean_document.
+MAX_ROUNDS = 4
+
+def clean_page_text(text: str) -> str:
+    """Clean one page's text after header/footer removal (ligatures, tables, hard breaks).
+
+    Args:
+        text: page text, Unicode-normalised.
+    """
+    text = repair_ligatures(text)
+    text = normalise_tables(text)
+    text = join_hard_breaks(text)
+    # Joining brings "rela" + "oner" from two lines onto one; repair those too.
+    text = repair_ligatures(text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def clean_document(raw: RawDocument) -> RawDocument:
+    """Return a new RawDocument with every page cleaned; the input is not modified.
+
+    Args:
+        raw: the document as read.
+    """
+    pages = raw.pages
+    # Steps feed each other: joining lines changes which lines sit at a page's edge, and
+    # removing a header can bring two halves of a sentence together. Repeat to a fixed
+    # point (2 rounds on every file in corpus/ and realdocs/) so that cleaning is idempotent.
+    for _ in range(MAX_ROUNDS):
+        cleaned = [p.model_copy(update={"text": normalise_unicode(p.text)}) for p in pages]
+        cleaned = remove_repeated_lines(cleaned)
+        cleaned = [p.model_copy(update={"text": clean_page_text(p.text)}) for p in cleaned]
+        if [p.text for p in cleaned] == [p.text for p in pages]:
+            break
+        pages = cleaned
+    return raw.model_copy(update={"pages": pages})

@@ -1,0 +1,147 @@
+"""Diarienummer and § handling: find, normalise and format.
+
+A diarienummer is written in many ways (``SN.2023.62``, ``SN/2023:875``,
+``KS-2025-00512``, ``GNU/6/2023``, ``sn 2023 62``). The lookup key keeps only
+what identifies the case: the prefix letters, the year and the serial number.
+
+Normalisation rule: ``PREFIX-YEAR-SERIAL`` in upper case, prefix groups joined by
+"-", leading zeros of the serial dropped. The year is the number that looks like
+a year (1900–2099, four digits), wherever it stands, so ``GNU/6/2023`` and
+``GNU 2023 6`` share the key ``GNU-2023-6``. Without prefix the key is
+``YEAR-SERIAL``. Finnish numbers carry a filing code between serial and year
+(``NKBY/497/12.03.01/2022``); it is dropped: ``NKBY-2022-497``.
+
+In protokoll a filing code follows the number (``Diarienummer VSF.2024.8 706``):
+it is never part of the diarienummer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+_UP = "A-ZÅÄÖ"
+_LETTER = "A-Za-zÅÄÖåäöÉé"
+# Prefix: one or more upper-case groups joined by "-" ("HSV-VSF", "ÄO-VSF").
+_PREFIX = rf"[{_UP}]{{1,6}}(?:-[{_UP}]{{1,6}})*"
+_YEAR = r"(?:19|20)\d\d"
+# prefix, separator, year, separator, serial: SN.2023.62, SN/2023:875, KS-2025-00512, SN 2023/62
+_PREFIX_YEAR_SERIAL = rf"{_PREFIX}[ .\-/:]?{_YEAR}[.\-/:]\d{{1,6}}"
+# prefix, serial, year: GNU/6/2023
+_PREFIX_SERIAL_YEAR = rf"{_PREFIX}/\d{{1,6}}/{_YEAR}"
+# Finnish: prefix, serial, filing code, year: NKBY/497/12.03.01/2022 (the code is not kept in the key)
+_PREFIX_SERIAL_CODE_YEAR = rf"{_PREFIX}/\d{{1,6}}/\d{{2}}(?:\.\d{{2}}){{1,4}}/{_YEAR}"
+_DNR_BODY = rf"(?:{_PREFIX_SERIAL_CODE_YEAR}|{_PREFIX_SERIAL_YEAR}|{_PREFIX_YEAR_SERIAL})"
+_DNR_RE = re.compile(rf"(?<![{_LETTER}0-9\-./]){_DNR_BODY}(?![0-9{_LETTER}]|[.\-/:][0-9])")
+# After a label the prefix may be missing ("Dnr 2023/123", "Dnr: 123/2023").
+_LABEL = r"(?:Diarienummer|Diarienr\.?|Dnr\.?|Vårt\s+dnr|Ert\s+dnr|Ärendenr\.?|Ärendenummer)"
+_LABELLED_RE = re.compile(
+    rf"\b{_LABEL}\s*:?\s*(?P<dnr>{_DNR_BODY}|{_YEAR}[.\-/:]\d{{1,6}}|\d{{1,6}}/{_YEAR})(?![0-9{_LETTER}]|[.\-/:][0-9])",
+    re.IGNORECASE,
+)
+# Upper-case words that precede year:number but are statute or report series, not cases.
+_NOT_PREFIX = {"SFS", "SOSFS", "HSLF-FS", "SKRFS", "PROP", "SOU", "DS", "NJA", "HFD", "RÅ", "AFS", "BFS"}
+
+
+class DnrMatch(BaseModel):
+    """One diarienummer found in a text."""
+
+    display: str
+    norm: str
+    start: int
+    end: int
+
+
+def normalize_dnr(s: str) -> str:
+    """Canonical lookup key PREFIX-YEAR-SERIAL (see module docstring).
+
+    Args:
+        s: a diarienummer as typed, e.g. "sn 2023 62" or "SN/2023:0062".
+    """
+    s = re.sub(r"/\d{2}(?:\.\d{2}){1,4}/", "/", s)  # Finnish filing code between serial and year
+    tokens = re.findall(rf"[{_LETTER}]+|\d+", s.upper())
+    letters = [t for t in tokens if not t.isdigit()]
+    numbers = [t for t in tokens if t.isdigit()]
+    year_i = next((i for i, n in enumerate(numbers) if len(n) == 4 and n[:2] in ("19", "20")), None)
+    parts: list[str] = []
+    if letters:
+        parts.append("-".join(letters))
+    if year_i is not None:
+        parts.append(numbers[year_i])
+        rest = [n for i, n in enumerate(numbers) if i != year_i]
+    else:
+        rest = numbers
+    parts.extend(str(int(n)) for n in rest)
+    return "-".join(parts)
+
+
+def looks_like_dnr(s: str) -> bool:
+    """True when the whole string is one diarienummer (with or without label).
+
+    Args:
+        s: candidate string, e.g. a query term.
+    """
+    s = s.strip()
+    if _LABELLED_RE.fullmatch(s):
+        return True
+    m = re.fullmatch(rf"{_DNR_BODY}", s.upper()) or re.fullmatch(
+        rf"[{_UP}]{{1,6}}\s+{_YEAR}\s+\d{{1,6}}", s.upper()
+    )
+    return bool(m) and _prefix_ok(s.upper())
+
+
+def _prefix_ok(display: str) -> bool:
+    prefix = re.match(rf"{_PREFIX}", display)
+    return not prefix or prefix.group(0) not in _NOT_PREFIX
+
+
+def find_diarienummer(text: str) -> list[DnrMatch]:
+    """All diarienummer in ``text``, in order; filing codes after the number are left out.
+
+    Args:
+        text: any document text.
+    """
+    found: dict[int, DnrMatch] = {}
+    for m in _LABELLED_RE.finditer(text):
+        d = m.group("dnr")
+        if _prefix_ok(d):
+            found[m.start("dnr")] = DnrMatch(
+                display=d, norm=normalize_dnr(d), start=m.start("dnr"), end=m.end("dnr")
+            )
+    for m in _DNR_RE.finditer(text):
+        if m.start() not in found and _prefix_ok(m.group(0)):
+            d = m.group(0)
+            found[m.start()] = DnrMatch(display=d, norm=normalize_dnr(d), start=m.start(), end=m.end())
+    return [found[k] for k in sorted(found)]
+
+
+_PARAGRAF_RES = (
+    re.compile(r"^§\s*(\d{1,4})\b"),
+    re.compile(r"^(\d{1,4})\s*§$"),
+    re.compile(r"^paragraf(?:en)?\s+(\d{1,4})$", re.IGNORECASE),
+    re.compile(r"^(\d{1,4})$"),
+)
+
+
+def normalize_paragraf(s: str) -> int | None:
+    """The number of a § reference: "§ 23", "§23", "paragraf 23", "23 §" → 23.
+
+    Args:
+        s: a § reference as written.
+    """
+    s = s.strip()
+    for rx in _PARAGRAF_RES:
+        m = rx.match(s)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def format_paragraf(n: int) -> str:
+    """Display form of a § number: 23 → "§ 23".
+
+    Args:
+        n: the § number.
+    """
+    return f"§ {n}"

@@ -1,0 +1,253 @@
+"""Ingest: files → read → clean → segment → chunk → embed → store, for a batch of paths.
+
+Per file the stages run in order; embedding is batched ACROSS files (up to
+``_EMBED_BATCH`` chunks) because the model's throughput depends on full batches:
+embedding a 3-chunk document alone wastes most of a 32-wide batch.
+Every file either lands whole or not at all (see ingest/store.py); a file that
+fails is reported with its reason and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from assistent.errors import AssistentError, InputFileError, UnsupportedFileError
+from assistent.records import Chunk, ParsedDocument
+from assistent.settings import Settings
+from ingest.chunk import chunk_document
+from ingest.clean import clean_document
+from ingest.read import read_file
+from ingest.segment import segment
+from ingest.store import Store
+
+_EMBED_BATCH = 256
+
+
+class FileFailure(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestSummary(BaseModel):
+    """What one ingest run did; printed at the end and returned as JSON."""
+
+    files_seen: int = 0
+    documents_new: int = 0
+    documents_updated: int = 0
+    documents_unchanged: int = 0
+    documents_pruned: int = 0
+    pages: int = 0
+    pages_ocr: int = 0
+    pages_skipped: int = 0
+    pages_garbled: int = 0
+    sections: int = 0
+    chunks_embedded: int = 0
+    stray_vectors_removed: int = 0
+    failures: list[FileFailure] = Field(default_factory=list)
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    total_seconds: float = 0.0
+    parsed: list[ParsedDocument] = Field(default_factory=list, exclude=True)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def render(self) -> str:
+        lines = [
+            f"Dokument: {self.documents_new} nya, {self.documents_updated} ändrade, "
+            f"{self.documents_unchanged} oförändrade, {self.documents_pruned} borttagna",
+            f"Sidor: {self.pages} lästa, {self.pages_ocr} med OCR, {self.pages_skipped} överhoppade, "
+            f"{self.pages_garbled} med trasigt textlager",
+            f"Avsnitt: {self.sections}   Delar inbäddade: {self.chunks_embedded}",
+            f"Tid: {self.total_seconds:.1f} s (tolkning {self.parse_seconds:.1f} s, inbäddning {self.embed_seconds:.1f} s)",
+        ]
+        if self.stray_vectors_removed:
+            lines.append(f"Städade {self.stray_vectors_removed} vektorer från en avbruten körning")
+        if self.failures:
+            lines.append(f"Misslyckades: {len(self.failures)} fil(er)")
+            lines += [f"  ✗ {f.path}: {f.reason}" for f in self.failures]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Pending:
+    path: Path
+    parsed: ParsedDocument
+    chunks: list[Chunk]
+    updated: bool
+
+
+@dataclass
+class _Batch:
+    items: list[_Pending] = field(default_factory=list)
+
+    @property
+    def n_chunks(self) -> int:
+        return sum(len(p.chunks) for p in self.items)
+
+
+def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], list[FileFailure]]:
+    """Files to ingest under the given paths (folders recursively), and paths that cannot be."""
+    files: list[Path] = []
+    failures: list[FileFailure] = []
+    for p in paths:
+        if not p.exists():
+            failures.append(FileFailure(path=str(p), reason="finns inte (varken fil eller mapp)"))
+        elif p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.suffix.lower() in settings.ingest.extensions:
+                    files.append(f)
+                else:
+                    failures.append(
+                        FileFailure(path=str(f), reason=f"filtypen {f.suffix or '(ingen)'} stöds inte")
+                    )
+        else:
+            files.append(p)
+    seen: set[Path] = set()
+    unique = [f for f in (x.resolve() for x in files) if not (f in seen or seen.add(f))]
+    return unique, failures
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def parse_file(path: Path, settings: Settings, count_tokens: Callable[[str], int] | None = None):
+    """read → clean → segment → chunk for one file. Raises InputFileError on bad input."""
+    raw = read_file(path, settings)
+    parsed = segment(clean_document(raw))
+    chunks = chunk_document(parsed, settings.chunk, count_tokens, settings.embedding.max_tokens)
+    if not chunks:
+        raise InputFileError(str(path), "ingen text att indexera efter tolkning")
+    return raw, parsed, chunks
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    progress: bool = True,
+    keep_parsed: bool = False,
+    store: Store | None = None,
+) -> IngestSummary:
+    """Ingest files and folders into the store of ``settings``.
+
+    Args:
+        paths: files and/or folders (searched recursively).
+        settings: decides data dir, model and chunking.
+        prune: also remove stored documents whose files no longer exist.
+        progress: show a progress bar on stderr.
+        keep_parsed: keep the parsed documents in the summary (for ``--report``), also unchanged ones.
+        store: an open store to use (the web app passes its own).
+    """
+    from tqdm import tqdm
+
+    from ingest.embed import get_embedder
+
+    t0 = time.perf_counter()
+    summary = IngestSummary()
+    own_store = store is None
+    store = store or Store(settings)
+    summary.stray_vectors_removed = store.reconcile()
+    files, summary.failures = discover(paths, settings)
+    summary.files_seen = len(files) + len(summary.failures)
+    embedder = None
+    batch = _Batch()
+
+    def flush() -> None:
+        nonlocal embedder
+        if not batch.items:
+            return
+        embedder = embedder or get_embedder(settings)
+        texts = [c.embed_text for p in batch.items for c in p.chunks]
+        t = time.perf_counter()
+        vectors = embedder.embed_passages(texts)
+        summary.embed_seconds += time.perf_counter() - t
+        summary.chunks_embedded += len(texts)
+        offset = 0
+        for item in batch.items:
+            n = len(item.chunks)
+            try:
+                store.write_document(item.parsed, item.chunks, vectors[offset : offset + n], item.path)
+                store.copy_original(item.path, item.parsed.document)
+            except AssistentError as exc:
+                summary.failures.append(FileFailure(path=str(item.path), reason=str(exc)))
+            else:
+                if item.updated:
+                    summary.documents_updated += 1
+                else:
+                    summary.documents_new += 1
+            offset += n
+        batch.items.clear()
+
+    bar = tqdm(files, desc="Dokument", unit="fil", disable=not progress, dynamic_ncols=True)
+    try:
+        for path in bar:
+            bar.set_postfix_str(path.name[:40])
+            try:
+                if path.stat().st_size == 0:
+                    raise InputFileError(str(path), "filen är tom (0 byte)")
+                sha = file_sha256(path)
+                doc_id = sha[:16]
+                previous = store.document_for_path(path)
+                if store.has_document(doc_id):
+                    # same content already stored (here or under another path): embed nothing
+                    if previous != doc_id:
+                        store.add_source(path, doc_id)
+                    summary.documents_unchanged += 1
+                    if keep_parsed:
+                        doc = store.get_document(doc_id)
+                        summary.parsed.append(ParsedDocument(document=doc, sections=store.sections_of(doc_id)))
+                    continue
+                if embedder is None and settings.embedding.max_tokens:
+                    embedder = get_embedder(settings)
+                t = time.perf_counter()
+                raw, parsed, chunks = parse_file(path, settings, embedder.count_tokens if embedder else None)
+                summary.parse_seconds += time.perf_counter() - t
+            except UnsupportedFileError as exc:
+                summary.failures.append(FileFailure(path=str(path), reason=exc.reason))
+                continue
+            except InputFileError as exc:
+                summary.failures.append(FileFailure(path=str(path), reason=exc.reason))
+                continue
+            except AssistentError as exc:
+                summary.failures.append(FileFailure(path=str(path), reason=str(exc)))
+                continue
+            summary.pages += len(raw.pages)
+            for page in raw.pages:
+                summary.pages_ocr += page.status == "ocr"
+                summary.pages_skipped += page.status == "skipped"
+                summary.pages_garbled += page.status == "garbled"
+            summary.sections += len(parsed.sections)
+            if keep_parsed:
+                summary.parsed.append(parsed)
+            batch.items.append(_Pending(path, parsed, chunks, updated=previous is not None))
+            bar.set_postfix(sidor=summary.pages, delar=summary.chunks_embedded + batch.n_chunks)
+            if batch.n_chunks >= _EMBED_BATCH:
+                flush()
+        flush()
+    finally:
+        bar.close()
+        if prune:
+            summary.documents_pruned = len(store.prune_missing())
+        changed = summary.documents_new + summary.documents_updated + summary.documents_pruned
+        if changed or summary.stray_vectors_removed:
+            store.rebuild_lexical()
+        summary.total_seconds = time.perf_counter() - t0
+        if own_store:
+            store.close()
+    return summary

@@ -1,0 +1,614 @@
+"""Segmentation: RawDocument → ParsedDocument (Document + citable Sections).
+
+The document is cut into non-overlapping character spans of its full text, so no
+text is lost: every span becomes a Section, whatever its kind.
+
+- Protokoll: one Section per §. Swedish style "§ 23 Rubrik" (a "Diarienummer X 706"
+  line just before the heading belongs to that §); Finnish-Swedish style "23 §" where
+  the marker stands in the page header/footer *after* the page's text, so pages are
+  assigned to the § whose marker they carry.
+- Kallelse and tjänsteskrivelse documents: the agenda is one "dagordning" Section;
+  each tjänsteskrivelse (a header block with its own dnr and date) is one Section.
+  What follows a tjänsteskrivelse's sändlista (an attached report or plan) is split
+  by its headings into "rubrik" Sections that keep the tjänsteskrivelse's dnr and have
+  its rubrik first in heading_path. (One Section per attachment would be easier to
+  cite but a 40-page delårsrapport is not a useful citation unit.)
+- Plans, guidelines, reports and the rest: "rubrik" Sections by heading, with the
+  heading path; all inherit the document's diarienummer.
+Parts (ärende, förslag, yrkande, beslut, skickas till) are found by their labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from assistent.records import (
+    DOCTYPE_LABELS,
+    Document,
+    PageIssue,
+    ParsedDocument,
+    PartKind,
+    RawDocument,
+    Section,
+    SectionKind,
+    SectionPart,
+)
+from ingest.dnr import find_diarienummer, format_paragraf
+from ingest.metadata import (
+    detect_date,
+    detect_doctype,
+    detect_kommun,
+    detect_namnd,
+    detect_own_dnr,
+    find_dates,
+)
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str  # stripped
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    kind: SectionKind
+    rubrik: str | None = None
+    paragraf_nr: int | None = None
+    dnr: str | None = None
+    datum: dt.date | None = None
+    heading_path: list[str] = field(default_factory=list)
+
+
+def _lines(text: str) -> list[_Line]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        out.append(_Line(pos, pos + len(raw), raw.strip()))
+        pos += len(raw) + 1
+    return out
+
+
+def _clean_heading(s: str) -> str:
+    return re.sub(r"\s+", " ", s.strip().lstrip("#").strip().strip("*").strip())
+
+
+# ---------------------------------------------------------------- parts
+_PART_LABELS: tuple[tuple[PartKind, re.Pattern[str]], ...] = (
+    (
+        "skickas_till",
+        re.compile(
+            r"^(?:beslutet\s+(?:skickas|expedieras)\s+till|protokollsutdrag(?:\s+till)?|expedieras(?:\s+till)?|"
+            r"sändlista|delges)\s*:?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "forslag",
+        re.compile(
+            r"^(?:förslag\s+till\s+beslut(?:\s+i\s+[\wåäö ]+)?|[\w/.,\-åäöÅÄÖ ]{0,80}s\s+förslag(?:\s+till\s+beslut)?|"
+            r"förslag)\s*:?$",
+            re.IGNORECASE,
+        ),
+    ),
+    ("yrkande", re.compile(r"^(?:yrkanden?|yrkande\s+och\s+propositionsordning)\s*:?$", re.IGNORECASE)),
+    ("beslut", re.compile(r"^(?:[\wåäöÅÄÖ\- ]{0,60}s\s+)?beslut\s*:?$", re.IGNORECASE)),
+    (
+        "arende",
+        re.compile(
+            r"^(?:ärendebeskrivning|bakgrund|sammanfattning(?:\s+av\s+ärendet)?|beskrivning\s+av\s+ärendet|"
+            r"ärendet|ärendebakgrund)\s*:?$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "ovrigt",
+        re.compile(r"^(?:underlag\s+till\s+beslut|beslutsunderlag|handlingar|bilagor?)\s*:?$", re.IGNORECASE),
+    ),
+)
+
+
+def _part_kind(line: str) -> PartKind | None:
+    line = _clean_heading(line)
+    if not line or len(line) > 100:
+        return None
+    for kind, rx in _PART_LABELS:
+        if rx.match(line):
+            return kind
+    return None
+
+
+_LEAD_LINE = re.compile(r"^(?:§\s*\d+|\d+\s*§$|Diarienummer\b|Dnr\b)", re.IGNORECASE)
+
+
+def find_parts(text: str) -> list[SectionPart]:
+    """Labelled parts of a section text; text before the first label is the ärende.
+
+    Args:
+        text: a section's text.
+    """
+    parts: list[SectionPart] = []
+    kind: PartKind = "arende"
+    label: str | None = None
+    buf: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body:
+            parts.append(SectionPart(kind=kind, label=label, text=body))
+
+    for i, line in enumerate(text.split("\n")):
+        if not parts and not "".join(buf).strip() and (i == 0 or _LEAD_LINE.match(line.strip())):
+            continue  # the section's own heading (and dnr line) is not part of the ärende
+        k = _part_kind(line)
+        if k:
+            flush()
+            kind, label, buf = k, _clean_heading(line).rstrip(":").strip(), []
+        else:
+            buf.append(line)
+    flush()
+    return parts
+
+
+# ---------------------------------------------------------------- headings
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
+_NUM_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\t]{1,80})$")
+_TOC = re.compile(r"(\.{4,}|…{2,}|\t\s*\d+\s*$|\s\d{1,3}\s*$)")
+_LIST = re.compile(r"^(?:[-•*~–|>]|\d+[.)]\s+[a-zåäö]|\(?[a-z]\))")
+_TERMINAL = ".,:;!?"
+# Repeated letterhead lines ("STRÄNGNÄS KOMMUN", "SOLNA STAD") are not headings.
+_PAGE_HEADER = re.compile(r"^[A-ZÅÄÖ \-]+\s(?:KOMMUN|STAD)$")
+
+
+def _body_like(s: str) -> bool:
+    return len(s) >= 50 or (s.endswith(".") and len(s.split()) >= 5) or "\t" in s
+
+
+def _median_len(lines: list[_Line]) -> float:
+    lens = sorted(len(ln.text) for ln in lines if ln.text)
+    return lens[len(lens) // 2] if lens else 0.0
+
+
+def _heading_level(lines: list[_Line], i: int) -> tuple[int, str] | None:
+    """(level, title) when line i is a heading, else None."""
+    s = lines[i].text
+    if not s or len(s) > 100 or "\t" in s or _TOC.search(s) or _PAGE_HEADER.match(_clean_heading(s)):
+        return None
+    m = _MD_HEADING.match(s)
+    if m:
+        title = _clean_heading(m.group(2))
+        return (len(m.group(1)), title) if title else None
+    blank_before = i == 0 or not lines[i - 1].text
+    # PDF text has no blank lines between paragraphs: there a heading must also be
+    # clearly shorter than the body lines (under 60% of the median line, ~40 of 65 chars)
+    # and be followed by a capitalised line, or every wrapped first line would qualify.
+    if not blank_before:
+        nxt = next((ln.text for ln in lines[i + 1 : i + 3] if ln.text), "")
+        if len(s) > 0.6 * _median_len(lines) or not nxt[:1].isupper():
+            return None
+    m = _NUM_HEADING.match(s)
+    if m and s[-1] not in _TERMINAL and len(s.split()) <= 12 and ("." in s[: m.end(1) + 1] or blank_before):
+        return 1 + m.group(1).count("."), _clean_heading(s)
+    if _LIST.match(s) or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or len(s) > 80:
+        return None
+    if not re.search(r"[a-zåäö]{3}", s) or find_dates(s) or find_diarienummer(s):
+        return None
+    if re.search(r":.*\d", s):  # "Ingångsvärde: 2023, 36 procent" is a field, not a heading
+        return None
+    prev = next((ln.text for ln in reversed(lines[:i]) if ln.text), "")
+    if not (blank_before or not prev or prev[-1] in ".!?:"):
+        return None
+    nxt = next((ln.text for ln in lines[i + 1 : i + 4] if ln.text), "")
+    if not nxt or not _body_like(nxt):
+        return None
+    return 6, _clean_heading(s)
+
+
+def _split_headings(
+    text: str, start: int, end: int, base_path: list[str], dnr: str | None, first_rubrik: str | None
+) -> list[_Span]:
+    """Cut [start, end) at headings; text before the first heading is a "text" span."""
+    lines = _lines(text[start:end])
+    for ln in lines:
+        ln.start += start
+        ln.end += start
+    spans: list[_Span] = []
+    stack: list[tuple[int, str]] = []
+    cur = _Span(start, end, "text", rubrik=first_rubrik, dnr=dnr, heading_path=list(base_path))
+    for i in range(len(lines)):
+        h = _heading_level(lines, i)
+        if not h:
+            continue
+        level, title = h
+        cur.end = lines[i].start
+        spans.append(cur)
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, title))
+        cur = _Span(
+            lines[i].start,
+            end,
+            "rubrik",
+            rubrik=title,
+            dnr=dnr,
+            heading_path=base_path + [t for _, t in stack],
+        )
+    spans.append(cur)
+    return _merge_small([s for s in spans if text[s.start : s.end].strip()], text)
+
+
+# A heading block under 12 words (heading + one short line) is not worth citing alone.
+_MIN_WORDS = 12
+
+
+def _merge_small(spans: list[_Span], text: str) -> list[_Span]:
+    out: list[_Span] = []
+    for s in spans:
+        if out and len(text[out[-1].start : out[-1].end].split()) < _MIN_WORDS and out[-1].kind == s.kind:
+            s.start = out.pop().start  # the tiny block becomes the head of the next one
+        out.append(s)
+    if len(out) > 1 and len(text[out[-1].start : out[-1].end].split()) < _MIN_WORDS:
+        last = out.pop()
+        out[-1].end = last.end
+    return out
+
+
+# ---------------------------------------------------------------- protokoll, Swedish style
+_SE_PARAGRAF = re.compile(r"^§\s*(\d{1,4})(?:\s+(\S.*))?$")
+_DNR_LINE = re.compile(r"^(?:Diarienummer|Dnr)\b", re.IGNORECASE)
+
+
+def _dnr_of_line(s: str) -> str | None:
+    found = find_diarienummer(s)
+    return found[0].display if found else None
+
+
+def _protokoll_se(text: str, lines: list[_Line]) -> list[_Span]:
+    heads: list[tuple[int, int, str]] = []  # (line index, nr, title)
+    for i, ln in enumerate(lines):
+        m = _SE_PARAGRAF.match(ln.text)
+        if not m:
+            continue
+        n, title = int(m.group(1)), (m.group(2) or "").strip()
+        # "§ 168 ska kontroll ske …" in running text: lower-case or out of sequence
+        if title and not (title[0].isupper() or title[0].isdigit()):
+            continue
+        if heads and not 0 < n - heads[-1][1] <= 5:
+            continue
+        heads.append((i, n, title))
+    spans: list[_Span] = []
+    starts: list[tuple[int, str | None]] = []
+    for i, _n, _t in heads:
+        start, dnr = lines[i].start, None
+        back = [j for j in range(i - 1, max(-1, i - 6), -1) if lines[j].text][:2]
+        for j in back:
+            if _DNR_LINE.match(lines[j].text) and _dnr_of_line(lines[j].text):
+                start, dnr = lines[j].start, _dnr_of_line(lines[j].text)
+                break
+        if dnr is None:
+            ahead = [j for j in range(i + 1, min(len(lines), i + 12)) if lines[j].text][:4]
+            dnr = next((_dnr_of_line(lines[j].text) for j in ahead if _DNR_LINE.match(lines[j].text)), None)
+        starts.append((start, dnr))
+    if not heads:
+        return []
+    if text[: starts[0][0]].strip():
+        spans.append(_Span(0, starts[0][0], "text", rubrik="Protokollets inledning"))
+    for k, ((i, n, title), (start, dnr)) in enumerate(zip(heads, starts, strict=True)):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(text)
+        if not title:
+            title = next((ln.text for ln in lines[i + 1 : i + 4] if ln.text), "")
+        spans.append(_Span(start, end, "paragraf", rubrik=title or None, paragraf_nr=n, dnr=dnr))
+    return spans
+
+
+# ---------------------------------------------------------------- protokoll, Finnish-Swedish style
+_FI_MARKER = re.compile(r"^(\d{1,4})\s*§$")
+_FI_JUNK = re.compile(
+    r"^(?:\d+|sida|protokoll|föredragningslista|_+|\d{1,2}\.\d{1,2}\.\d{4}|\W*)$", re.IGNORECASE
+)
+
+
+def _is_dnr_line(s: str) -> bool:
+    found = find_diarienummer(s)
+    return bool(found) and len(s) - (found[0].end - found[0].start) < 12
+
+
+def _protokoll_fi(text: str, lines: list[_Line], page_starts: list[tuple[int, int | None]]) -> list[_Span]:
+    markers = [(i, int(m.group(1))) for i, ln in enumerate(lines) if (m := _FI_MARKER.match(ln.text))]
+    groups: list[list[int]] = []  # [nr, first line, last line]
+    for i, n in markers:
+        if groups and groups[-1][0] == n:
+            groups[-1][2] = i
+        else:
+            groups.append([n, i, i])
+    if len(groups) < 1:
+        return []
+
+    def page_start_of(off: int) -> int:
+        return max((o for o, _ in page_starts if o <= off), default=0)
+
+    bounds: list[int] = []
+    for k, (_n, first, _last) in enumerate(groups):
+        ps = page_start_of(lines[first].start) if len(page_starts) > 1 else None
+        prev_end = lines[groups[k - 1][2]].end if k else 0
+        # the § begins at the top of the page that carries its marker, unless the
+        # previous § ends on that same page (then right after the previous marker)
+        bounds.append(ps if ps is not None and ps >= prev_end else prev_end)
+    spans: list[_Span] = []
+    if text[: bounds[0]].strip():
+        spans.append(_Span(0, bounds[0], "text", rubrik="Protokollets inledning"))
+    for k, (n, _first, _last) in enumerate(groups):
+        end = bounds[k + 1] if k + 1 < len(groups) else len(text)
+        body = [ln.text for ln in _lines(text[bounds[k] : end]) if ln.text and not _FI_JUNK.match(ln.text)]
+        # the title is the first line that is not the § marker or the case number
+        title = next((b for b in body if not _FI_MARKER.match(b) and not _is_dnr_line(b)), None)
+        dnr = next((_dnr_of_line(b) for b in body[:8] if _DNR_LINE.match(b) or _is_dnr_line(b)), None)
+        spans.append(_Span(bounds[k], end, "paragraf", rubrik=title, paragraf_nr=n, dnr=dnr))
+    return spans
+
+
+# ---------------------------------------------------------------- kallelse / tjänsteskrivelse
+_TS_HEADER = re.compile(r"^(?:Upprättad\s*:|Diarienummer\s*:\s*\S|Tjänsteskrivelse$)", re.IGNORECASE)
+_TS_CONFIRM = re.compile(
+    r"^(?:Förslag till beslut|Sammanfattning|Ärendebeskrivning|Beskrivning av ärendet)", re.IGNORECASE
+)
+_ORG_LINE = re.compile(r"(förvaltningen|kontoret|nämnden)$", re.IGNORECASE)
+
+
+def _ts_starts(lines: list[_Line]) -> list[int]:
+    """Line indexes where a tjänsteskrivelse begins (header block confirmed by a förslag/sammanfattning)."""
+    out: list[int] = []
+    for i, ln in enumerate(lines):
+        if not _TS_HEADER.match(_clean_heading(ln.text)):
+            continue
+        if out and i - out[-1] <= 4:  # the same header block (Upprättad + Diarienummer)
+            continue
+        if not any(_TS_CONFIRM.match(_clean_heading(x.text)) for x in lines[i : i + 40]):
+            continue
+        prev = [j for j in range(i - 1, max(-1, i - 4), -1) if lines[j].text]
+        if prev and _ORG_LINE.search(lines[prev[0]].text) and len(lines[prev[0]].text) < 40:
+            i = prev[0]  # "Socialförvaltningen" above "Tjänsteskrivelse" is part of the header
+        out.append(i)
+    return out
+
+
+_HEADER_LINE = re.compile(
+    r"^(?:Upprättad|Diarienummer|Dnr|Datum|Handläggare|Tjänsteskrivelse)\b", re.IGNORECASE
+)
+_END_LABELS = {"skickas_till"}
+_ATTACHMENT_START = re.compile(r"^(?:#{1,3}\s|-{3,}$|[A-ZÅÄÖ][A-ZÅÄÖ \-]+\s(?:KOMMUN|STAD)$)")
+
+
+def _ts_core_end(text: str, lines: list[_Line], a: int, b: int) -> int:
+    """Line index where the tjänsteskrivelse proper ends and an attachment starts (b if none)."""
+    last_label, last_kind = None, None
+    for i in range(a + 1, b):
+        k = _part_kind(lines[i].text)
+        if k in ("skickas_till", "ovrigt"):
+            last_label, last_kind = i, k
+    if last_label is None:
+        return b
+    i = last_label + 1
+    while i < b and not lines[i].text:
+        i += 1
+    if last_kind in _END_LABELS:
+        if i < b and _LIST.match(lines[i].text):
+            while i < b and (not lines[i].text or _LIST.match(lines[i].text)):
+                i += 1
+        else:
+            while i < b and lines[i].text:
+                i += 1
+    else:
+        # beslutsunderlag + signatures run until a run of blank lines (a page break in raw
+        # text) or, in cleaned text where blank runs are collapsed, a letterhead/rule/heading
+        while i + 2 < b and (lines[i].text or lines[i + 1].text or lines[i + 2].text):
+            if _ATTACHMENT_START.match(lines[i].text):
+                break
+            i += 1
+    while i < b and not lines[i].text:
+        i += 1
+    # a short tail (a name, a closing line) stays with the tjänsteskrivelse: under 60 words
+    if i >= b or len(text[lines[i].start : lines[b - 1].end].split()) < 60:
+        return b
+    return i
+
+
+def _ts_meta(text: str, lines: list[_Line], a: int, b: int) -> tuple[str | None, dt.date | None, str | None]:
+    """(dnr, date, rubrik) of the tjänsteskrivelse in lines [a, b)."""
+    head = [ln.text for ln in lines[a : min(b, a + 14)] if ln.text]
+    head_text = "\n".join(head)
+    dnrs = find_diarienummer(head_text)
+    dates = find_dates(head_text)
+    rubrik = None
+    for i in range(a, min(b, a + 40)):
+        if _part_kind(lines[i].text) in ("forslag", "arende"):
+            prev = [_clean_heading(ln.text) for ln in lines[a:i] if ln.text]
+            prev = [
+                p
+                for p in prev
+                if not _HEADER_LINE.match(p) and not find_dates(p) and not find_diarienummer(p)
+            ]
+            rubrik = prev[-1] if prev else None
+            break
+    return (dnrs[0].display if dnrs else None), (dates[0][1] if dates else None), rubrik
+
+
+def _tjansteskrivelser(text: str, lines: list[_Line], doctype: str, doc_dnr: str | None) -> list[_Span]:
+    starts = _ts_starts(lines)
+    if doctype == "tjansteskrivelse" and (not starts or len(text[: lines[starts[0]].start].split()) < 40):
+        starts = [0] + [s for s in starts if s > 0 and len(text[: lines[s].start].split()) >= 40]
+    if not starts:
+        return []
+    spans: list[_Span] = []
+    if starts[0] > 0 and text[: lines[starts[0]].start].strip():
+        kind: SectionKind = "dagordning" if doctype == "kallelse" else "text"
+        spans.append(
+            _Span(0, lines[starts[0]].start, kind, rubrik="Dagordning" if kind == "dagordning" else None)
+        )
+    for k, a in enumerate(starts):
+        b = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        end_off = lines[b].start if b < len(lines) else len(text)
+        dnr, datum, rubrik = _ts_meta(text, lines, a, b)
+        core = _ts_core_end(text, lines, a, b)
+        core_off = lines[core].start if core < len(lines) else len(text)
+        spans.append(_Span(lines[a].start, core_off, "tjansteskrivelse", rubrik=rubrik, dnr=dnr, datum=datum))
+        if core < b:
+            title = _clean_heading(lines[core].text)
+            base = [rubrik] if rubrik else []
+            spans.extend(_split_headings(text, core_off, end_off, base, dnr, title))
+    return spans
+
+
+# ---------------------------------------------------------------- assembly
+def _page_starts(raw: RawDocument) -> list[tuple[int, int | None]]:
+    """(offset in raw.text, page number) per non-empty page, matching RawDocument.text's joining."""
+    out, pos = [], 0
+    for p in raw.pages:
+        if p.text:
+            out.append((pos, p.page))
+            pos += len(p.text) + 2
+    return out
+
+
+_TITLE_WORD = re.compile(
+    r"(plan|budget\w*|strategi|program|riktlinje[rn]?|policy|rapport|månadsbrev|verksamhetsberättelse|"
+    r"årsbokslut|årsredovisning|anvisningar)\b",
+    re.IGNORECASE,
+)
+
+
+def _title(
+    text: str, doctype: str, namnd: str | None, datum: dt.date | None, spans: list[_Span]
+) -> str | None:
+    if doctype in ("protokoll", "kallelse"):
+        return " ".join(
+            x for x in (DOCTYPE_LABELS[doctype], namnd, datum.isoformat() if datum else None) if x
+        )
+    ts = next((s.rubrik for s in spans if s.kind == "tjansteskrivelse" and s.rubrik), None)
+    if ts:
+        return ts
+    lines = _lines(text[:2500])
+    for ln in lines:
+        title = _clean_heading(ln.text)
+        if 0 < len(title.split()) <= 8 and _TITLE_WORD.search(title) and not _TOC.search(title):
+            return title
+    for i in range(len(lines)):
+        h = _heading_level(lines, i)
+        if h:
+            return h[1]
+    return next((_clean_heading(ln.text) for ln in lines if len(ln.text.split()) >= 2), None)
+
+
+def segment(raw: RawDocument) -> ParsedDocument:
+    """Understand one document: metadata plus citable sections.
+
+    Args:
+        raw: the (cleaned) text of one file.
+    """
+    text = raw.text
+    doc_id = raw.sha256[:16]
+    doctype = detect_doctype(text)
+    kommun, namnd = detect_kommun(text), detect_namnd(text)
+    datum = detect_date(text, doctype)
+    doc_dnr = detect_own_dnr(text, doctype)
+    lines = _lines(text)
+    page_starts = _page_starts(raw)
+
+    spans: list[_Span] = []
+    if doctype == "protokoll":
+        spans = _protokoll_se(text, lines) or _protokoll_fi(text, lines, page_starts)
+    elif doctype in ("kallelse", "tjansteskrivelse"):
+        spans = _tjansteskrivelser(text, lines, doctype, doc_dnr)
+        if not spans and doctype == "kallelse":
+            spans = _protokoll_fi(text, lines, page_starts)
+    if not spans:
+        spans = _split_headings(text, 0, len(text), [], doc_dnr, None)
+
+    titel = _title(text, doctype, namnd, datum, spans)
+    for s in spans:
+        if s.kind == "text" and not s.rubrik:
+            s.rubrik = titel
+    document = Document(
+        id=doc_id,
+        fil=raw.fil,
+        path=raw.path,
+        sha256=raw.sha256,
+        format=raw.format,
+        dokumenttyp=doctype,
+        kommun=kommun,
+        namnd=namnd,
+        datum=datum,
+        diarienummer=doc_dnr,
+        titel=titel,
+        n_pages=sum(1 for p in raw.pages if p.page is not None),
+        issues=[PageIssue(page=p.page, status=p.status, note=p.note) for p in raw.pages if p.status != "ok"],
+    )
+    sections = [_section(text, s, k, doc_id, doc_dnr, page_starts) for k, s in enumerate(spans)]
+    return ParsedDocument(document=document, sections=[s for s in sections if s.text])
+
+
+def _section(
+    text: str,
+    s: _Span,
+    index: int,
+    doc_id: str,
+    doc_dnr: str | None,
+    page_starts: list[tuple[int, int | None]],
+) -> Section:
+    body = text[s.start : s.end]
+    lead = len(body) - len(body.lstrip())
+    body = body.strip()
+    start = s.start + lead
+    pages = [(o, p) for o, p in page_starts if p is not None]
+    page_start = max(((o, p) for o, p in pages if o <= start), default=(0, None))[1]
+    breaks = [(o - start, p) for o, p in pages if start < o < start + len(body)]
+    dnr = s.dnr or (doc_dnr if s.kind != "paragraf" else None)
+    norm = find_diarienummer(dnr)[0].norm if dnr and find_diarienummer(dnr) else None
+    parts = find_parts(body) if s.kind in ("paragraf", "tjansteskrivelse") else []
+    return Section(
+        id=f"{doc_id}-s{index}",
+        document_id=doc_id,
+        index=index,
+        kind=s.kind,
+        paragraf=format_paragraf(s.paragraf_nr) if s.paragraf_nr is not None else None,
+        paragraf_nr=s.paragraf_nr,
+        diarienummer=dnr,
+        dnr_norm=norm,
+        rubrik=s.rubrik,
+        heading_path=s.heading_path,
+        datum=s.datum,
+        parts=parts,
+        text=body,
+        page_start=page_start,
+        page_end=breaks[-1][1] if breaks else page_start,
+        page_breaks=breaks,
+    )
+
+
+# ---------------------------------------------------------------- report
+def format_report(parsed: list[ParsedDocument]) -> str:
+    """Readable table of what segmentation found, for `assistent ingest --report`.
+
+    Args:
+        parsed: segmented documents.
+    """
+    out: list[str] = []
+    for pd in parsed:
+        d = pd.document
+        out.append(
+            f"{d.fil} | {DOCTYPE_LABELS.get(d.dokumenttyp, d.dokumenttyp)} | {d.kommun or '?'} | "
+            f"{d.namnd or '?'} | {d.datum.isoformat() if d.datum else '?'} | dnr {d.diarienummer or '-'} | "
+            f"{len(pd.sections)} avsnitt"
+        )
+        for s in pd.sections:
+            where = s.paragraf or s.kind
+            parts = ",".join(dict.fromkeys(p.kind for p in s.parts)) or "-"
+            rubrik = (s.rubrik or "")[:60]
+            sida = f"s. {s.page_start}" if s.page_start else ""
+            out.append(f"  {where:<16} {s.diarienummer or '-':<18} {rubrik:<60} [{parts}] {sida}".rstrip())
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,376 @@
+"""The store: SQLite (documents, sections, chunks, sources) + Chroma (vectors) + BM25.
+
+SQLite is the source of truth. Ids are derived from content (document = sha256[:16],
+section = doc-s<i>, chunk = section-c<j>), so writing the same document twice
+upserts the same rows and vectors: never two copies of a chunk.
+
+Write order for one document, and why it is crash-safe:
+1. Chroma upsert of the new chunks (deterministic ids);
+2. one SQLite transaction: document, sections, chunks, source path;
+3. Chroma delete of the chunks of the document this path held before.
+A crash after 1 leaves vectors SQLite does not know; after 2, the old version's
+vectors. ``reconcile()`` (run at the start of every ingest) deletes every vector whose
+chunk id is not in SQLite, and retrieval only returns chunks SQLite has, so an
+interrupted ingest never leaves a half-written document visible.
+The BM25 index is rebuilt from SQLite's chunks and stamped with a fingerprint of
+their ids; a reader whose fingerprint disagrees rebuilds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistent.errors import StoreError
+from assistent.records import Chunk, Document, Filters, ParsedDocument, Section
+from assistent.settings import Settings
+from ingest.dnr import normalize_paragraf
+from ingest.lexical import LexicalIndex, fingerprint_of
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, fil TEXT NOT NULL, path TEXT NOT NULL,
+    json TEXT NOT NULL, n_sections INTEGER NOT NULL, n_chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sections (
+    id TEXT PRIMARY KEY, document_id TEXT NOT NULL, idx INTEGER NOT NULL,
+    paragraf_nr INTEGER, dnr_norm TEXT, json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sections_doc ON sections(document_id);
+CREATE INDEX IF NOT EXISTS sections_dnr ON sections(dnr_norm);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, section_id TEXT NOT NULL, document_id TEXT NOT NULL, idx INTEGER NOT NULL,
+    kommun TEXT, namnd TEXT, dokumenttyp TEXT, datum TEXT, json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS chunks_section ON chunks(section_id);
+CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, document_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def chroma_client(settings: Settings):
+    """Embedded persistent client by default; a Chroma server when CHROMA_HOST is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    client_settings = ChromaClientSettings(anonymized_telemetry=False)
+    if settings.chroma.host:
+        return chromadb.HttpClient(
+            host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=client_settings
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=client_settings)
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata: only scalars, None left out; dates as YYYYMMDD ints for range filters."""
+    meta: dict[str, Any] = {
+        "document_id": chunk.document_id,
+        "section_id": chunk.section_id,
+        "kommun": chunk.kommun,
+        "namnd": chunk.namnd,
+        "dokumenttyp": chunk.dokumenttyp,
+        "datum": int(chunk.datum.strftime("%Y%m%d")) if chunk.datum else None,
+        "dnr_norm": chunk.dnr_norm,
+        "paragraf_nr": normalize_paragraf(chunk.paragraf) if chunk.paragraf else None,
+        "part": chunk.part,
+        "fil": chunk.fil,
+        "sida": chunk.sida,
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class Store:
+    """Documents, sections and chunks of one collection (embedding model + chunking)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.dir = settings.index_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.dir / "store.sqlite", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._collection = None
+        self._lexical: LexicalIndex | None = None
+
+    # ------------------------------------------------------------ plumbing
+    @property
+    def collection(self):
+        if self._collection is None:
+            client = chroma_client(self.settings)
+            self._collection = client.get_or_create_collection(
+                self.settings.collection_name,
+                embedding_function=None,  # never Chroma's default: it downloads a model
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self.settings.embedding.model},
+            )
+        return self._collection
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    # ------------------------------------------------------------ reading
+    def count_documents(self) -> int:
+        return self._rows("SELECT COUNT(*) FROM documents")[0][0]
+
+    def document_for_path(self, path: Path) -> str | None:
+        rows = self._rows("SELECT document_id FROM sources WHERE path = ?", [str(path)])
+        return rows[0][0] if rows else None
+
+    def has_document(self, doc_id: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM documents WHERE id = ?", [doc_id]))
+
+    def get_document(self, doc_id: str) -> Document | None:
+        rows = self._rows("SELECT json FROM documents WHERE id = ?", [doc_id])
+        return Document.model_validate_json(rows[0][0]) if rows else None
+
+    def list_documents(self) -> list[tuple[Document, int, int, str]]:
+        """(document, n_sections, n_chunks, ingested_at), by kommun, date."""
+        rows = self._rows("SELECT json, n_sections, n_chunks, ingested_at FROM documents")
+        docs = [(Document.model_validate_json(j), s, c, t) for j, s, c, t in rows]
+        docs.sort(key=lambda r: (r[0].kommun or "~", -(r[0].datum or dt.date.min).toordinal(), r[0].fil))
+        return docs
+
+    def get_section(self, section_id: str) -> Section | None:
+        rows = self._rows("SELECT json FROM sections WHERE id = ?", [section_id])
+        return Section.model_validate_json(rows[0][0]) if rows else None
+
+    def sections_of(self, doc_id: str) -> list[Section]:
+        rows = self._rows("SELECT json FROM sections WHERE document_id = ? ORDER BY idx", [doc_id])
+        return [Section.model_validate_json(r[0]) for r in rows]
+
+    def sections_by_dnr(self, dnr_norm: str) -> list[Section]:
+        rows = self._rows("SELECT json FROM sections WHERE dnr_norm = ?", [dnr_norm])
+        return [Section.model_validate_json(r[0]) for r in rows]
+
+    def sections_mentioning(self, dnr: str, norm: str) -> list[Section]:
+        """Sections whose text mentions a diarienummer (as typed, or in any form that normalises alike)."""
+        from ingest.dnr import find_diarienummer
+
+        rows = self._rows("SELECT json FROM sections WHERE instr(json, ?) > 0 OR dnr_norm = ?", [dnr, norm])
+        out = [Section.model_validate_json(r[0]) for r in rows]
+        # other spellings of the same number: match on the serial's digits, then confirm by normalising
+        digits = "".join(ch for ch in norm if ch.isdigit())[-4:]
+        if digits:
+            for (j,) in self._rows("SELECT json FROM sections WHERE instr(json, ?) > 0", [digits]):
+                sec = Section.model_validate_json(j)
+                if any(m.norm == norm for m in find_diarienummer(sec.text)) and all(o.id != sec.id for o in out):
+                    out.append(sec)
+        return out
+
+    def sections_by_paragraf(self, nr: int) -> list[Section]:
+        rows = self._rows("SELECT json FROM sections WHERE paragraf_nr = ?", [nr])
+        return [Section.model_validate_json(r[0]) for r in rows]
+
+    def get_chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        ids = list(ids)
+        out: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            q = f"SELECT id, json FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+            out.update({cid: Chunk.model_validate_json(j) for cid, j in self._rows(q, part)})
+        return out
+
+    def chunks_of_section(self, section_id: str) -> list[Chunk]:
+        rows = self._rows("SELECT json FROM chunks WHERE section_id = ? ORDER BY idx", [section_id])
+        return [Chunk.model_validate_json(r[0]) for r in rows]
+
+    def chunk_ids(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT id FROM chunks ORDER BY id")]
+
+    def chunk_ids_where(self, filters: Filters) -> set[str] | None:
+        """Chunk ids that pass the filters; None when there are no filters (= all)."""
+        clauses, args = [], []
+        for col in ("kommun", "namnd", "dokumenttyp"):
+            if getattr(filters, col):
+                clauses.append(f"{col} = ?")
+                args.append(getattr(filters, col))
+        if filters.date_from:
+            clauses.append("datum >= ?")
+            args.append(filters.date_from.isoformat())
+        if filters.date_to:
+            clauses.append("datum <= ?")
+            args.append(filters.date_to.isoformat())
+        if not clauses:
+            return None
+        return {r[0] for r in self._rows(f"SELECT id FROM chunks WHERE {' AND '.join(clauses)}", args)}
+
+    def sources(self) -> list[tuple[str, str]]:
+        return self._rows("SELECT path, document_id FROM sources ORDER BY path")
+
+    # ------------------------------------------------------------ writing
+    def write_document(self, parsed: ParsedDocument, chunks: list[Chunk], embeddings: np.ndarray, path: Path) -> None:
+        """Store one document atomically (see module docstring), replacing what ``path`` held."""
+        doc = parsed.document
+        if len(chunks) != len(embeddings):
+            raise StoreError(f"{doc.fil}: {len(chunks)} delar men {len(embeddings)} vektorer")
+        previous = self.document_for_path(path)
+        step = 5000  # below Chroma's max batch size (5461)
+        for i in range(0, len(chunks), step):
+            batch = chunks[i : i + step]
+            self.collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=embeddings[i : i + step].tolist(),
+                metadatas=[chunk_metadata(c) for c in batch],
+                documents=[c.embed_text for c in batch],
+            )
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        with self._lock:
+            cur = self._db.cursor()
+            cur.execute("BEGIN")
+            try:
+                self._delete_rows(cur, doc.id)
+                cur.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?)",
+                    (doc.id, doc.sha256, doc.fil, doc.path, doc.model_dump_json(), len(parsed.sections), len(chunks), now),
+                )
+                cur.executemany(
+                    "INSERT INTO sections VALUES (?,?,?,?,?,?)",
+                    [(s.id, doc.id, s.index, s.paragraf_nr, s.dnr_norm, s.model_dump_json()) for s in parsed.sections],
+                )
+                cur.executemany(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+                    [
+                        (c.id, c.section_id, doc.id, c.index, c.kommun, c.namnd, c.dokumenttyp,
+                         c.datum.isoformat() if c.datum else None, c.model_dump_json())
+                        for c in chunks
+                    ],
+                )
+                cur.execute("INSERT OR REPLACE INTO sources VALUES (?,?)", (str(path), doc.id))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        if previous and previous != doc.id:
+            self._drop_if_orphaned(previous)
+        self._lexical = None
+
+    def add_source(self, path: Path, doc_id: str) -> None:
+        """Point ``path`` at an already stored document (same content found at another path)."""
+        previous = self.document_for_path(path)
+        self._rows("INSERT OR REPLACE INTO sources VALUES (?,?)", [str(path), doc_id])
+        if previous and previous != doc_id:
+            self._drop_if_orphaned(previous)
+
+    def remove_source(self, path: str) -> bool:
+        """Forget a source path; the document goes when no path refers to it. True if one went."""
+        doc_id = self._rows("SELECT document_id FROM sources WHERE path = ?", [path])
+        self._rows("DELETE FROM sources WHERE path = ?", [path])
+        return bool(doc_id) and self._drop_if_orphaned(doc_id[0][0])
+
+    def prune_missing(self) -> list[str]:
+        """Remove documents whose every source file is gone. Returns the vanished paths."""
+        gone = [p for p, _ in self.sources() if not Path(p).exists()]
+        for p in gone:
+            self.remove_source(p)
+        return gone
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._lock:
+            cur = self._db.cursor()
+            cur.execute("BEGIN")
+            self._delete_rows(cur, doc_id)
+            cur.execute("DELETE FROM sources WHERE document_id = ?", (doc_id,))
+            cur.execute("COMMIT")
+        self.collection.delete(where={"document_id": doc_id})
+        self._lexical = None
+
+    def _drop_if_orphaned(self, doc_id: str) -> bool:
+        if self._rows("SELECT 1 FROM sources WHERE document_id = ?", [doc_id]):
+            return False
+        self.delete_document(doc_id)
+        return True
+
+    @staticmethod
+    def _delete_rows(cur: sqlite3.Cursor, doc_id: str) -> None:
+        for table in ("chunks", "sections"):
+            cur.execute(f"DELETE FROM {table} WHERE document_id = ?", (doc_id,))
+        cur.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def reconcile(self) -> int:
+        """Delete vectors whose chunk SQLite does not hold (left by an interrupted ingest)."""
+        known = set(self.chunk_ids())
+        stored = self.collection.get(include=[])["ids"]
+        stray = [i for i in stored if i not in known]
+        for i in range(0, len(stray), 5000):
+            self.collection.delete(ids=stray[i : i + 5000])
+        return len(stray)
+
+    def copy_original(self, path: Path, doc: Document) -> Path:
+        """Keep a copy of the original for download; named by content so nothing collides."""
+        self.settings.files_dir.mkdir(parents=True, exist_ok=True)
+        dest = self.settings.files_dir / f"{doc.sha256}{path.suffix.lower()}"
+        if not dest.exists():
+            tmp = dest.with_suffix(dest.suffix + ".tmp")
+            shutil.copyfile(path, tmp)
+            tmp.replace(dest)
+        return dest
+
+    def original_file(self, doc: Document) -> Path | None:
+        """The stored copy of a document's original file, if there is one."""
+        dest = self.settings.files_dir / f"{doc.sha256}{Path(doc.fil).suffix.lower()}"
+        return dest if dest.is_file() else None
+
+    # ------------------------------------------------------------ search
+    def dense_search(
+        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        n = self.collection.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[embedding.tolist()], n_results=min(k, n), where=where or None, include=["distances"]
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, loaded from disk or rebuilt when it is out of step with SQLite."""
+        if self._lexical is not None:
+            return self._lexical
+        ids = self.chunk_ids()
+        index = LexicalIndex.load(self.dir / "lexical")
+        if index is None or index.fingerprint != fingerprint_of(ids):
+            index = self.rebuild_lexical(ids)
+        self._lexical = index
+        return index
+
+    def rebuild_lexical(self, ids: list[str] | None = None) -> LexicalIndex:
+        ids = ids if ids is not None else self.chunk_ids()
+        chunks = self.get_chunks(ids)
+        index = LexicalIndex.build(ids, [chunks[i].embed_text for i in ids])
+        index.save(self.dir / "lexical")
+        self._lexical = index
+        return index
+
+    def facets(self) -> dict[str, Any]:
+        """What the store holds, for filters: kommuner, nämnder, document types, date span."""
+        docs = [d for d, *_ in self.list_documents()]
+        dates = [d.datum for d in docs if d.datum]
+        return {
+            "kommuner": sorted({d.kommun for d in docs if d.kommun}),
+            "namnder": sorted({d.namnd for d in docs if d.namnd}),
+            "dokumenttyper": sorted({d.dokumenttyp for d in docs}),
+            "date_min": min(dates) if dates else None,
+            "date_max": max(dates) if dates else None,
+        }
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "documents": self.count_documents(),
+            "sections": self._rows("SELECT COUNT(*) FROM sections")[0][0],
+            "chunks": self._rows("SELECT COUNT(*) FROM chunks")[0][0],
+        }

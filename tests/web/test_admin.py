@@ -1,0 +1,110 @@
+"""Documents admin: status list, upload with limits, admin token (header or login cookie)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+from web.routes.admin import safe_name
+
+TXT = "Socialnämnden\nProtokoll 2024-03-01\n\n§ 5 Avgifter\nDnr SN 2024/5\n\nNämnden beslutar att godkänna avgifterna.\n"
+
+
+def test_admin_lists_documents_with_status(client, assistant):
+    html = client.get("/admin").text
+    for doc, n_sections, n_chunks, _ in assistant.documents():
+        row = html.split(f'href="/dokument/{doc.id}"')[1].split("</tr>")[0]
+        assert f"<td>{n_sections}</td>" in row and f"<td>{n_chunks}</td>" in row
+
+
+def test_admin_shows_flagged_pages(fresh, fresh_client, tmp_path):
+    from assistent.records import PageIssue
+
+    path = tmp_path / "protokoll.txt"
+    path.write_text(TXT, encoding="utf-8")
+    from ingest.pipeline import ingest_paths
+
+    ingest_paths([path], fresh.settings, progress=False, store=fresh.store)
+    doc = fresh.documents()[0][0]
+    flagged = doc.model_copy(update={"issues": [PageIssue(page=3, status="skipped", note="ingen text")]})
+    fresh.documents = lambda: [(flagged, 1, 1, "2024-01-01T10:00")]
+    assert "s. 3: överhoppad – ingen text" in fresh_client.get("/admin").text
+
+
+def test_upload_ingests_files(fresh, fresh_client):
+    files = [("filer", ("Protokoll SN 2024-03-01.txt", TXT.encode(), "text/plain")),
+             ("filer", ("andra.md", b"# Riktlinje\n\nNamnden ska svara inom tva veckor.\n", "text/markdown"))]
+    response = fresh_client.post("/admin/ladda-upp", files=files)
+    assert response.status_code == 200, response.text
+    assert "Inläsningen är klar" in response.text
+    stored = sorted(d.fil for d, *_ in fresh.documents())
+    assert len(stored) == 2 and stored[1].endswith("-Protokoll_SN_2024-03-01.txt")
+    assert all((fresh.settings.data_dir / "uploads" / f).is_file() for f in stored)
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("virus.exe", b"MZ", "virus.exe: filtypen stöds inte. Tillåtna filtyper: PDF, DOCX, HTML, HTM, TXT, MD."),
+        ("tom.txt", b"", "tom.txt: filen är tom."),
+        ("stor.txt", b"x" * 20_000, "stor.txt: filen är större än 0.01 MB och laddades inte upp."),
+    ],
+)
+def test_upload_refuses_bad_files_with_clear_swedish_errors(fresh, fresh_client, name, content, message):
+    fresh.settings.web.max_upload_mb = 0.01
+    response = fresh_client.post("/admin/ladda-upp", files=[("filer", (name, content, "application/octet-stream"))])
+    assert response.status_code == 400
+    assert message in response.text
+    assert fresh.documents() == []
+
+
+def test_upload_reports_a_file_that_cannot_be_read(fresh, fresh_client):
+    response = fresh_client.post("/admin/ladda-upp", files=[("filer", ("trasig.pdf", b"%PDF-1.4 inte alls", "application/pdf"))])
+    assert response.status_code == 400
+    assert "trasig.pdf: " in response.text and fresh.documents() == []
+
+
+@pytest.mark.parametrize(
+    "given, safe",
+    [
+        ("Protokoll §5 (1).pdf", "Protokoll_5_1_.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("Nämnd åäö.docx", "Namnd_aao.docx"),
+        ("....", "fil"),
+        (".htaccess", "htaccess"),
+    ],
+)
+def test_safe_name_keeps_only_a_clean_basename(given, safe):
+    assert safe_name(given) == safe
+
+
+@pytest.fixture
+def locked(fresh):
+    fresh.settings.web.admin_token = "hemlig-nyckel"
+    return TestClient(create_app(assistant=fresh))
+
+
+@pytest.mark.parametrize("method, path", [("get", "/admin"), ("post", "/admin/ladda-upp")])
+def test_admin_token_required_when_set(locked, method, path):
+    kwargs = {"files": [("filer", ("a.txt", TXT.encode(), "text/plain"))]} if method == "post" else {}
+    response = getattr(locked, method)(path, **kwargs)
+    assert response.status_code == 401
+    assert 'name="token"' in response.text and "administratörsbehörighet" in response.text
+
+
+@pytest.mark.parametrize("token, status", [("hemlig-nyckel", 200), ("fel", 401), ("", 401)])
+def test_admin_token_header(locked, token, status):
+    assert locked.get("/admin", headers={"X-Admin-Token": token}).status_code == status
+
+
+def test_login_form_sets_a_cookie_and_logout_removes_it(locked):
+    wrong = locked.post("/admin/logga-in", data={"token": "fel"})
+    assert wrong.status_code == 401 and "Fel administratörsnyckel" in wrong.text
+    response = locked.post("/admin/logga-in", data={"token": "hemlig-nyckel"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/admin"
+    assert "hemlig-nyckel" not in response.headers["set-cookie"]
+    assert locked.get("/admin").status_code == 200
+    locked.post("/admin/logga-ut")
+    assert locked.get("/admin").status_code == 401

@@ -1,0 +1,76 @@
+"""Labels, links and highlighting used by the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistent.records import Answer, Citation, Passage
+from web.render import answer_html, citation_label, highlight, locate, source_url
+
+
+@pytest.mark.parametrize(
+    "passage, label",
+    [
+        (
+            Passage(kommun="Strömsunds kommun", namnd="Socialnämnden", datum=dt.date(2024, 2, 21), paragraf="§ 23",
+                    diarienummer="VSF.2024.8"),
+            "Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8",
+        ),
+        (Passage(kommun="Gnesta kommun", diarienummer="SN.2023.69"), "Gnesta kommun · SN.2023.69"),
+        (Passage(rubrik="Kontorsplan", fil="002.txt"), "Kontorsplan"),
+        (Passage(fil="002.txt"), "002.txt"),
+    ],
+)
+def test_citation_label_joins_present_parts(passage, label):
+    assert citation_label(passage) == label
+
+
+def test_source_url_carries_the_quote_and_anchor():
+    url = source_url(Passage(section_id="abc-s3", text="Nämnden beslutar & godkänner"))
+    assert url == "/sektion/abc-s3?markera=N%C3%A4mnden+beslutar+%26+godk%C3%A4nner#markerat"
+
+
+def test_source_url_is_none_without_a_section():
+    assert source_url(Passage(text="x")) is None
+
+
+def test_answer_html_escapes_and_links_known_references():
+    answer = Answer(
+        answer="<script>alert(1)</script> Beslut [1], okänd [7].",
+        citations=[Citation(n=1, section_id="d-s1", text="Beslut")],
+    )
+    html = str(answer_html(answer))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="/sektion/d-s1?markera=Beslut#markerat"' in html
+    assert "okänd [7]." in html
+
+
+@pytest.mark.parametrize(
+    "text, quote, found",
+    [
+        ("Nämnden beslutar att godkänna bokslutet.", "beslutar att godkänna", ["beslutar att godkänna"]),
+        ("Nämnden beslutar att\n  godkänna bokslutet.", "beslutar att godkänna", ["beslutar att\n  godkänna"]),
+        ("Nämnden BESLUTAR att godkänna.", "beslutar att", ["BESLUTAR att"]),
+        ("Först detta. Sedan annat. Sist detta här.", "Först detta … Sist detta", ["Först detta", "Sist detta"]),
+        ("Nämnden beslutar.", "”Nämnden beslutar.”", ["Nämnden beslutar."]),
+        ("Nämnden beslutar.", "något helt annat", []),
+        ("Nämnden beslutar.", "a", []),
+    ],
+)
+def test_locate_tolerates_whitespace_case_quotes_and_gaps(text, quote, found):
+    assert [text[s:e] for s, e in locate(text, quote)] == found
+
+
+def test_highlight_escapes_everything_and_marks_spans():
+    text = "<b>före</b> mitt <i>efter</i> mitt"
+    html = str(highlight(text, [(12, 16), (30, 34)]))
+    assert html == (
+        '&lt;b&gt;före&lt;/b&gt; <mark id="markerat" tabindex="-1">mitt</mark> '
+        "&lt;i&gt;efter&lt;/i&gt; <mark>mitt</mark>"
+    )
+
+
+def test_highlight_without_spans_is_just_escaped():
+    assert str(highlight("a < b", [])) == "a &lt; b"

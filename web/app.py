@@ -1,0 +1,54 @@
+"""Builds the FastAPI app: one Assistant, the templates, the limits, the routers.
+
+    uvicorn --factory web.app:create_app      # or: assistent serve
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from assistent.api import Assistant
+from assistent.settings import Settings, get_settings
+from web.errors import install_error_handler
+from web.limits import BodyLimitMiddleware
+from web.routes import admin, api, browse, chat, sources
+
+STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """The web app over one Assistant; the model is warmed up when the server starts.
+
+    Args:
+        settings: defaults to the assistant's settings, else the environment's.
+        assistant: an existing Assistant to serve (tests pass the corpus one).
+    """
+    assistant = assistant or Assistant(settings or get_settings())
+    settings = settings or assistant.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Loading the model takes seconds; doing it here keeps the first question fast.
+        assistant.warm_up()
+        yield
+
+    app = FastAPI(
+        title="Nämndassistenten",
+        description="Frågor och svar om kommunala nämndbeslut, med exakta källhänvisningar.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.assistant = assistant
+    app.state.settings = settings
+    app.add_middleware(BodyLimitMiddleware, settings=settings.web, upload_paths={admin.UPLOAD_PATH})
+    install_error_handler(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (chat.router, sources.router, browse.router, admin.router, api.router, api.health_router):
+        app.include_router(router)
+    return app

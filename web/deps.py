@@ -1,0 +1,56 @@
+"""Dependencies as ``Annotated`` aliases; tests override ``get_assistant``/``get_settings``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from assistent.api import Assistant
+from assistent.settings import Settings
+
+ADMIN_COOKIE = "namnd_admin"
+
+
+def get_assistant(request: Request) -> Assistant:
+    return request.app.state.assistant
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def admin_cookie_value(token: str) -> str:
+    """What the login cookie holds: a digest of the token, so the cookie never carries the token itself."""
+    return hashlib.sha256(f"namndassistenten-admin:{token}".encode()).hexdigest()
+
+
+def is_admin(request: Request, settings: Settings) -> bool:
+    """True when no token is configured, or the request carries it (header or login cookie)."""
+    token = settings.web.admin_token
+    if not token:
+        return True
+    cookie = request.cookies.get(ADMIN_COOKIE, "")
+    return token_matches(request.headers.get("X-Admin-Token", ""), settings) or hmac.compare_digest(
+        cookie.encode(), admin_cookie_value(token).encode()
+    )
+
+
+def token_matches(given: str, settings: Settings) -> bool:
+    """Constant-time comparison with the configured admin token (False when none is set)."""
+    token = settings.web.admin_token
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+
+
+def require_admin(request: Request, settings: SettingsDep) -> None:
+    if not is_admin(request, settings):
+        raise HTTPException(401)
+
+
+AdminDep = Annotated[None, Depends(require_admin)]
