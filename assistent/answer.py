@@ -17,6 +17,7 @@ searched, and lists the closest passages as "kanske relevant".
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ _GENERIC = {
     for w in """vad vilk vilken vilka hur när var varför vem vems mycket mång många kommun kommunen stad
     stad nämnd nämnden socialnämnd socialnämnden nämndens beslut besluta beslutade beslutat föreslås
     förslag ärend ärende ärendet gäll gäller handl handlar om ska skulle kan finns fått få gör göra
-    år året dokument protokoll protokollet fråga frågan nu tid ny nya kom komm sitt sin sina""".split()
+    år året dokument protokoll protokollet fråga frågan nu tid ny nya kom komm sitt sin sina hos
+    mkt mycke nåt nån nåra typ o å""".split()
 }
 _GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w, compounds=False)} | _GENERIC
 
@@ -135,15 +137,37 @@ class Evidence:
     reason: str = ""
 
 
-def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]]) -> Evidence:
+#: A word the archive never mentions is evidence of absence only when it is specific:
+#: wordfreq Zipf below 4.2 (under ~16 per million words: "härbärge" 2.4, "skolskjutsar"
+#: 1.9) — not an everyday word the question merely phrases with ("hittade" 4.3, "nästa" 5.2).
+SPECIFIC_ZIPF = 4.2
+#: Share of the question's content (IDF-weighted) that may be absent from the best sections.
+MAX_MISSING_SHARE = 0.75
+
+
+def _content_words(r: Retrieval, lexical) -> list[str]:
+    """The question's own words that say what it is about (spelling restored)."""
+    restored = lexical.restore(r.parsed.search_text)
+    scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun, r.parsed.namnd])))
+    out = []
+    for w in re.findall(r"[^\W\d_][\w-]*", restored):
+        stems = analyze(w, compounds=False)
+        if not stems or all(t in _GENERIC_STEMS for t in stems) or fold(w) in scope:
+            continue
+        out.append(w)
+    return out
+
+
+def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]], lexical) -> Evidence:
     """Does what retrieval found support an answer?
 
-    The question's specific terms (not question words, not the kommun or nämnd) are
-    looked up in the top sections. If more than 40% of their weight is missing, or a
-    rare term (weight ≥ 3, i.e. Zipf ≤ 4) or a year the question names is missing, the
-    documents are taken not to answer it. Worked example: "Hur många platser har
-    Strängnäs kommuns härbärge för hemlösa?" → terms plats (1.3), härbärge (4), hemlös
-    (3.6); härbärge and hemlös occur nowhere → 7.6 of 8.9 missing → abstain.
+    Each content word of the question is looked for in the best five sections, as its
+    stem or, for a compound, as all of its parts (hemsjukvårdsavgiften → hem, sjukvård,
+    avgift). The documents are taken not to answer when a specific word occurs nowhere
+    in the archive, when a year the question names is absent from the best sections,
+    or when most of the question's IDF-weighted content is absent from them.
+    Worked example: "Hur många platser har Strängnäs kommuns härbärge för hemlösa?" →
+    härbärge (Zipf 2.4) and hemlösa (3.3) occur in no chunk of the archive → abstain.
     """
     if r.unknown_scope:
         return Evidence(False, r.unknown_scope, "kommun")
@@ -151,24 +175,35 @@ def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]]) -> Eviden
         return Evidence(False, [], "inga träffar")
     if r.exact_sections:
         return Evidence(True, [])
-    q_terms = _question_terms(r)
-    if not q_terms:
-        return Evidence(True, [])
     present: set[str] = set()
     for section, _, _ in sections[:5]:
-        present |= set(analyze(section.text)) | set(analyze(section.rubrik or ""))
-    missing = [t for t in q_terms if t not in present]
-    missing_w = sum(q_terms[t] for t in missing)
-    total = sum(q_terms.values())
-    years = [str(y) for y in r.parsed.years]
+        present |= set(analyze(section.text)) | set(analyze(" ".join(section.heading_path + [section.rubrik or ""])))
+    n_chunks = max(len(lexical), 1)
+    unknown, absent, weights = [], [], {}
+    for w in _content_words(r, lexical):
+        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS]
+        parts = [t for t in analyze(w) if t not in full]
+        df = min((lexical.document_frequency(t) for t in full), default=0)
+        parts_df = min((lexical.document_frequency(t) for t in parts), default=0)
+        # IDF in the archive (a word in every chunk weighs ~0, one in a single chunk of
+        # 500 weighs ~6) times specificity in Swedish at large: everyday words the
+        # question merely phrases with ("tog", Zipf 5.3 → 0.57) count for less.
+        specificity = min(1.0, max(0.2, (7.0 - zipf(w)) / 3.0))
+        weights[w] = math.log(1 + n_chunks / (1 + max(df, parts_df))) * specificity
+        if df == 0 and parts_df == 0 and zipf(w) < SPECIFIC_ZIPF and len(w) >= 5:
+            unknown.append(w)
+        elif not (set(full) <= present or (parts and set(parts) <= present)):
+            absent.append(w)
+    if unknown:
+        return Evidence(False, unknown, "termer")
     text = " ".join(s.text for s, _, _ in sections[:5])
-    missing_years = [y for y in years if y not in text]
-    rare_missing = [t for t in missing if q_terms[t] >= 3.0]
+    missing_years = [str(y) for y in r.parsed.years if str(y) not in text]
     if missing_years:
         return Evidence(False, missing_years, "år")
-    if missing_w / total > 0.4 or rare_missing:
-        return Evidence(False, rare_missing or missing, "termer")
-    return Evidence(True, missing)
+    total = sum(weights.values())
+    if total and sum(weights[w] for w in absent) / total > MAX_MISSING_SHARE:
+        return Evidence(False, absent, "termer")
+    return Evidence(True, absent)
 
 
 # ---------------------------------------------------------------- composing
@@ -203,6 +238,11 @@ class _Composer:
         return f"{body}\n\nKällor:\n{sources}" if sources else body
 
 
+def _lower_first(s: str) -> str:
+    """'Höjning av avgift' → 'höjning av avgift'; 'IVO:s tillsyn' stays."""
+    return s[0].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
+
+
 def _decision_part(section: Section) -> tuple[str, str] | None:
     for kind in ("beslut", "forslag"):
         for part in section.parts:
@@ -226,9 +266,17 @@ def _who(section: Section, passage: Passage) -> str:
     return f"{organ}{where}"
 
 
+_MONTH_NAMES = "januari februari mars april maj juni juli augusti september oktober november december".split()
+
+
+def swedish_date(d) -> str:
+    """2024-02-21 → '21 februari 2024'."""
+    return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
+
+
 def _when(section: Section, passage: Passage) -> str:
     d = section.datum or passage.datum
-    return f" den {d.isoformat()}" if d else ""
+    return f" den {swedish_date(d)}" if d else ""
 
 
 def _ref(section: Section, passage: Passage) -> str:
@@ -249,13 +297,17 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     quote = _trim(text)
     n = comp.cite(passage, section, quote)
     who, when, ref = _who(section, passage), _when(section, passage), _ref(section, passage)
-    topic = f" om {section.rubrik}" if section.rubrik else ""
+    topic = f" om {_lower_first(section.rubrik)}" if section.rubrik else ""
     if kind == "beslut":
         comp.lines.append(f"{who} beslutade{when}{topic}{ref}: ”{quote}” [{n}]")
     else:
         comp.lines.append(f"I tjänsteskrivelsen{topic}{ref} föreslås {who.lower() if who.startswith('Nämnden') else who} besluta: ”{quote}” [{n}]")
     # the sentence from the ärende that best fits the question (amounts, reasons)
-    facts = [s for s in _score_sentences(r, [(section, passage, rank)], q_terms) if s.text not in text]
+    skip = " ".join(p.text for p in section.parts if p.kind in ("yrkande", "beslut", "forslag", "skickas_till"))
+    facts = [
+        s for s in _score_sentences(r, [(section, passage, rank)], q_terms)
+        if s.text not in skip and not _HEADING_LINE.match(s.text)
+    ]
     if facts and facts[0].score > 0.2:
         comp.lines.append(f"Ur ärendet: {facts[0].text} [{n}]")
     return True
@@ -272,8 +324,7 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
         passage = by_id.get(section.id, (section, None))[1] or _passage_for(r, section)
         if passage is None:
             continue
-        summary_src = next((p.text for p in section.parts if p.kind in ("arende", "ovrigt")), section.text)
-        summary = _trim(summary_src, 60)
+        summary = _trim(_body_text(section), 60)
         n = comp.cite(passage, section, summary)
         title = section.rubrik or "Ärendet"
         comp.lines.append(
@@ -284,6 +335,19 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
             verb = "Beslut" if dec[0] == "beslut" else "Förslag till beslut"
             comp.lines.append(f"{'  ' if len(exact) > 1 else ''}{verb}: ”{_trim(dec[1], 60)}” [{n}]")
     return bool(comp.citations)
+
+
+_HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
+
+
+def _body_text(section: Section) -> str:
+    """The section's running text without its dnr/§ heading lines and its title."""
+    src = next((p.text for p in section.parts if p.kind == "arende"), None) or section.text
+    lines = [
+        ln for ln in src.splitlines()
+        if ln.strip() and not _HEADING_LINE.match(ln) and ln.strip() != (section.rubrik or "").strip()
+    ]
+    return " ".join(lines) or src
 
 
 def _passage_for(r: Retrieval, section: Section) -> Passage | None:
@@ -402,7 +466,7 @@ def _sections_for(assistant: Assistant, r: Retrieval) -> list[tuple[Section, Pas
 def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     """The default answerer: no LLM, every sentence quoted from a cited section."""
     sections = _sections_for(assistant, r)
-    evidence = assess(r, sections)
+    evidence = assess(r, sections, assistant.store.lexical())
     if not evidence.supported:
         return abstention(assistant, r, evidence)
     q_terms = _question_terms(r)

@@ -58,12 +58,12 @@ def _find_dnr(text: str) -> list[tuple[int, int, str]]:
     # ingest.dnr wants upper-case prefixes as in documents; users type "sn.2023.62".
     for m in find_diarienummer(text.upper()):
         found[m.start] = (m.start, m.end, text[m.start : m.end])
-    for m in _LOOSE_DNR_RE.finditer(text):
-        prefix = m.group(1)
-        if m.start() in found or is_stopword(prefix.lower()):
+    for lm in _LOOSE_DNR_RE.finditer(text):
+        prefix = lm.group(1)
+        if lm.start() in found or is_stopword(prefix.lower()):
             continue
         if prefix.isupper() or zipf(prefix.lower()) < _DNR_PREFIX_MAX_ZIPF:
-            found[m.start()] = (m.start(), m.end(), m.group(0))
+            found[lm.start()] = (lm.start(), lm.end(), lm.group(0))
     return [found[k] for k in sorted(found)]
 
 
@@ -172,8 +172,8 @@ def _short_name(display: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _kommun_forms(known: tuple[str, ...]) -> list[tuple[str, str, bool]]:
-    """(folded form, display, ambiguous) pairs, longest form first; known kommuner win over the national list."""
+def _kommun_forms(known: tuple[str, ...]) -> list[tuple[re.Pattern[str], str, bool]]:
+    """(pattern of a folded form, display, ambiguous), longest form first; known kommuner win over the national list."""
     forms: dict[str, tuple[str, bool]] = {}
     candidates = [(k, _short_name(k)) for k in known] + [(d, n) for n, d in KOMMUNER.items()]
     for display, short in candidates:
@@ -181,13 +181,14 @@ def _kommun_forms(known: tuple[str, ...]) -> list[tuple[str, str, bool]]:
         # "Solnas" is how people write it, though the genitive of a name in -a is "Solna".
         for form in (display, short, genitive(short), short + "s"):
             forms.setdefault(fold(form), (display, ambiguous))
-    return sorted(((f, d, a) for f, (d, a) in forms.items()), key=lambda x: -len(x[0]))
+    ordered = sorted(forms.items(), key=lambda x: -len(x[0]))
+    return [(re.compile(rf"(?<![\w-]){re.escape(f)}(?![\w-])"), d, a) for f, (d, a) in ordered]
 
 
 def _find_kommun(text: str, folded: str, known: Sequence[str]) -> str | None:
     best: tuple[int, str] | None = None
-    for form, display, ambiguous in _kommun_forms(tuple(known)):
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", folded):
+    for rx, display, ambiguous in _kommun_forms(tuple(known)):
+        for m in rx.finditer(folded):
             if ambiguous and not text[m.start()].isupper():
                 continue
             if best is None or m.start() < best[0]:
@@ -239,16 +240,17 @@ def _find_namnd(text: str, folded: str, known: Sequence[str]) -> str | None:
 
 # ---------------------------------------------------------------- document type
 _DOCTYPE_WORDS: dict[str, DocType] = {}
-for _w, _t in (
+_DOCTYPE_LISTS: tuple[tuple[str, DocType], ...] = (
     ("protokoll protokollet protokollen protokollsutdrag protokollsutdraget sammantradesprotokoll sammantradesprotokollet", "protokoll"),
     ("kallelse kallelsen kallelsens foredragningslista foredragningslistan dagordning dagordningen", "kallelse"),
     ("kontorsplan kontorsplanen verksamhetsplan verksamhetsplanen budget budgeten", "plan"),
     ("riktlinje riktlinjen riktlinjer riktlinjerna policy policyn", "riktlinje"),
     ("tjansteskrivelse tjansteskrivelsen tjansteskrivelser tjansteutlatande tjansteutlatandet", "tjansteskrivelse"),
     ("manadsbrev manadsbrevet arsrapport arsrapporten", "rapport"),
-):
-    for _word in _w.split():
-        _DOCTYPE_WORDS[_word] = _t
+)
+for _words, _type in _DOCTYPE_LISTS:
+    for _word in _words.split():
+        _DOCTYPE_WORDS[_word] = _type
 
 
 def _find_doctype(folded_words: list[str]) -> DocType | None:

@@ -37,7 +37,11 @@ def word_windows(text: str, size: int = WINDOW, overlap: int = OVERLAP) -> list[
     """
     words = text.split()
     step = size - overlap
-    return [" ".join(words[i : i + size]) for i in range(0, max(len(words) - overlap, 1), step) if words[i : i + size]]
+    return [
+        " ".join(words[i : i + size])
+        for i in range(0, max(len(words) - overlap, 1), step)
+        if words[i : i + size]
+    ]
 
 
 class BM25System:
@@ -114,7 +118,9 @@ class LangChainSystem:
     def search(self, query: str, k: int) -> list[Passage]:
         found = self._db.similarity_search_with_score(query, k=k)
         # Chroma's default space is squared L2; on unit vectors that is 2 − 2·cos, so cos = 1 − d/2
-        return [Passage(fil=d.metadata["fil"], text=d.page_content, score=1.0 - dist / 2) for d, dist in found]
+        return [
+            Passage(fil=d.metadata["fil"], text=d.page_content, score=1.0 - dist / 2) for d, dist in found
+        ]
 
     def ask(self, question: str) -> Answer:
         return naive_answer(question, self.search(question, 10))

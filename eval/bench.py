@@ -50,7 +50,9 @@ def alter(text: str, copy: int) -> str:
 
 
 def _questions(n: int) -> list[str]:
-    return [json.loads(line)["question"] for line in DEFAULT_GOLD.read_text(encoding="utf-8").splitlines()[:n]]
+    return [
+        json.loads(line)["question"] for line in DEFAULT_GOLD.read_text(encoding="utf-8").splitlines()[:n]
+    ]
 
 
 def latencies(settings: Settings, questions: list[str], ask: bool) -> dict[str, dict[str, float | None]]:
@@ -137,21 +139,32 @@ def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: in
             path.write_text(text, encoding="utf-8")
             sha = hashlib.sha256(text.encode()).hexdigest()
             new_id = sha[:16]
-            new_doc = doc.model_copy(update={"id": new_id, "sha256": sha, "fil": path.name, "path": str(path)})
+            new_doc = doc.model_copy(
+                update={"id": new_id, "sha256": sha, "fil": path.name, "path": str(path)}
+            )
             sec_ids = {s.id: f"{new_id}-s{s.index}" for s in sections}
             new_sections = [
-                s.model_copy(update={"id": sec_ids[s.id], "document_id": new_id, "text": alter(s.text, n)}) for s in sections
+                s.model_copy(update={"id": sec_ids[s.id], "document_id": new_id, "text": alter(s.text, n)})
+                for s in sections
             ]
             new_chunks = [
-                c.model_copy(update={
-                    "id": f"{sec_ids[c.section_id]}-c{c.index}", "section_id": sec_ids[c.section_id],
-                    "document_id": new_id, "text": alter(c.text, n), "header": alter(c.header, n), "fil": path.name,
-                })  # fmt: skip
+                c.model_copy(
+                    update={
+                        "id": f"{sec_ids[c.section_id]}-c{c.index}",
+                        "section_id": sec_ids[c.section_id],
+                        "document_id": new_id,
+                        "text": alter(c.text, n),
+                        "header": alter(c.header, n),
+                        "fil": path.name,
+                    }
+                )  # fmt: skip
                 for c in chunks
             ]
             vectors = base + rng.normal(0, NOISE, base.shape).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            store.write_document(ParsedDocument(document=new_doc, sections=new_sections), new_chunks, vectors, path)
+            store.write_document(
+                ParsedDocument(document=new_doc, sections=new_sections), new_chunks, vectors, path
+            )
             written += len(new_chunks)
     store.rebuild_lexical()
     store.close()
@@ -173,7 +186,9 @@ def run_bench(scales: tuple[int, ...] = (1, 10, 100), n_questions: int = 20) -> 
     questions = _questions(n_questions)
     result: dict = {"machine": machine_description(), "date": time.strftime("%Y-%m-%d %H:%M"), "scales": []}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        settings = base.model_copy(update={"data_dir": Path(tmp) / "data", "model_cache": base.models_dir.resolve()})
+        settings = base.model_copy(
+            update={"data_dir": Path(tmp) / "data", "model_cache": base.models_dir.resolve()}
+        )
         get_embedder(settings)  # load (and convert, once) the model before anything is timed
         s = ingest_paths([CORPUS], settings, progress=False)
         store = Store(settings)
@@ -227,7 +242,11 @@ def render_bench(r: dict) -> str:
     ing = r["ingest"]
     last = r["scales"][-1]
     checks = {
-        "search_p95_ms_100x": (last["search_p95_ms"], f"{last['search_p95_ms']:.0f} ms vid {last['scale']}×", "le"),
+        "search_p95_ms_100x": (
+            last["search_p95_ms"],
+            f"{last['search_p95_ms']:.0f} ms vid {last['scale']}×",
+            "le",
+        ),
         "serve_peak_rss_mb": (r["serve_peak_rss_mb"], f"{r['serve_peak_rss_mb']:.0f} MB", "le"),
         "embed_vs_raw": (ing["embed_vs_raw"], f"{ing['embed_vs_raw'] * 100:.0f} %", "ge"),
     }
@@ -299,7 +318,9 @@ def plot_bench(r: dict, path: Path) -> None:
         ax.plot(x, [s[key] for s in r["scales"]], style, label=label)
     ax.axhline(200, color="red", lw=0.8, label="mål: sök p95 ≤ 200 ms")
     for s in r["scales"]:
-        ax.annotate(f"{s['scale']}×", (s["chunks"], s["search_p50_ms"]), textcoords="offset points", xytext=(0, -12))
+        ax.annotate(
+            f"{s['scale']}×", (s["chunks"], s["search_p50_ms"]), textcoords="offset points", xytext=(0, -12)
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("delar i arkivet")
@@ -312,9 +333,13 @@ def plot_bench(r: dict, path: Path) -> None:
 
 
 @click.command("bench")
-@click.option("--scales", default="1,10,100", show_default=True, help="Korpusstorlekar att mäta, som multiplar.")
+@click.option(
+    "--scales", default="1,10,100", show_default=True, help="Korpusstorlekar att mäta, som multiplar."
+)
 @click.option("--questions", default=20, show_default=True, help="Frågor ur dev-setet per storlek.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True
+)
 def bench_command(scales: str, questions: int, out: Path) -> None:
     """Mät inläsningshastighet, svarstider vid 1×/10×/100× korpus och minnesåtgång."""
     r = run_bench(tuple(int(x) for x in scales.split(",")), questions)

@@ -18,7 +18,9 @@ from ingest.embed import Embedder, get_embedder
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
-def corpus_passages(embedder: Embedder, n: int, target_tokens: int = 300, source: str = "003_*.txt") -> list[str]:
+def corpus_passages(
+    embedder: Embedder, n: int, target_tokens: int = 300, source: str = "003_*.txt"
+) -> list[str]:
     """Consecutive word windows of a corpus file, each grown to about ``target_tokens`` tokens.
 
     Args:

@@ -116,12 +116,16 @@ def _check_line(obj: Any, where: str) -> list[str]:
     facts = obj.get("facts")
     if isinstance(facts, list):
         for i, group in enumerate(facts):
-            if not (isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group)):
+            if not (
+                isinstance(group, list) and group and all(isinstance(f, str) and f.strip() for f in group)
+            ):
                 problems.append(f"{where}: facts[{i}]: ska vara en icke-tom lista med texter")
     return problems
 
 
-def load_gold(path: Path, documents: Mapping[str, Path] | None = None, read_text: Callable[[Path], str] | None = None) -> list[GoldQuestion]:
+def load_gold(
+    path: Path, documents: Mapping[str, Path] | None = None, read_text: Callable[[Path], str] | None = None
+) -> list[GoldQuestion]:
     """Read and validate a gold JSONL file; raise GoldError listing every problem.
 
     Args:
@@ -164,7 +168,10 @@ def load_gold(path: Path, documents: Mapping[str, Path] | None = None, read_text
 
 
 def check_quotes(
-    questions: list[GoldQuestion], documents: Mapping[str, Path], gold_name: str, read_text: Callable[[Path], str]
+    questions: list[GoldQuestion],
+    documents: Mapping[str, Path],
+    gold_name: str,
+    read_text: Callable[[Path], str],
 ) -> list[str]:
     """Problems with source files that are missing or quotes not found in their document.
 

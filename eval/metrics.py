@@ -206,7 +206,9 @@ def asks_which(text: str) -> bool:
     return bool(_ASKS_WHICH.search(text))
 
 
-def score_question(q: GoldQuestion, system: str, passages: Sequence[Passage], answer: Answer) -> QuestionResult:
+def score_question(
+    q: GoldQuestion, system: str, passages: Sequence[Passage], answer: Answer
+) -> QuestionResult:
     """Every per-question value, the pass/fail verdict and its reasons.
 
     Args:
@@ -285,7 +287,13 @@ def score_question(q: GoldQuestion, system: str, passages: Sequence[Passage], an
 
 
 def _brief(p: Passage) -> dict:
-    return {"fil": p.fil, "diarienummer": p.diarienummer, "paragraf": p.paragraf, "sida": p.sida, "text": p.text[:300]}
+    return {
+        "fil": p.fil,
+        "diarienummer": p.diarienummer,
+        "paragraf": p.paragraf,
+        "sida": p.sida,
+        "text": p.text[:300],
+    }
 
 
 def mean_scores(results: Iterable[QuestionResult]) -> dict[str, float | None]:

@@ -24,7 +24,15 @@ from pydantic import BaseModel, Field
 from assistent.errors import AssistentError
 from assistent.settings import Settings, get_settings
 from eval.gold import GoldQuestion, document_text, load_gold
-from eval.metrics import LOWER_BETTER, METRICS, QuestionResult, by_kind, mean_scores, percentiles, score_question
+from eval.metrics import (
+    LOWER_BETTER,
+    METRICS,
+    QuestionResult,
+    by_kind,
+    mean_scores,
+    percentiles,
+    score_question,
+)
 from eval.systems import System
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -106,7 +114,9 @@ def document_files(settings: Settings) -> dict[str, Path]:
         store.close()
 
 
-def build_systems(names: Sequence[str], settings: Settings, files: dict[str, Path]) -> list[tuple[System, float]]:
+def build_systems(
+    names: Sequence[str], settings: Settings, files: dict[str, Path]
+) -> list[tuple[System, float]]:
     """The named systems over the store of ``settings``, each with the seconds it took to build.
 
     Args:
@@ -134,7 +144,9 @@ def build_systems(names: Sequence[str], settings: Settings, files: dict[str, Pat
     return built
 
 
-def run_system(system: System, questions: Sequence[GoldQuestion], bar=None, k: int = 10) -> list[QuestionResult]:
+def run_system(
+    system: System, questions: Sequence[GoldQuestion], bar=None, k: int = 10
+) -> list[QuestionResult]:
     """Search and ask every question with one system, timing each call, and score the results.
 
     Args:
@@ -194,7 +206,9 @@ def evaluate(
             ingest_info["store"] = str(data_dir)
         else:
             # the converted model is cached outside the temporary store, so it is converted once ever
-            settings = base.model_copy(update={"data_dir": Path(tmp), "model_cache": base.models_dir.resolve()})
+            settings = base.model_copy(
+                update={"data_dir": Path(tmp), "model_cache": base.models_dir.resolve()}
+            )
             summary = ingest_paths(list(docs or default_docs()), settings, progress=progress)
             ingest_info = summary.model_dump(mode="json", include={
                 "documents_new", "pages", "pages_ocr", "sections", "chunks_embedded",
@@ -272,12 +286,29 @@ def render_markdown(run: EvalRun, plots: dict[str, str]) -> str:
         desc = METRICS.get(m) or LOWER_BETTER[m] + " (lägre är bättre)"
         lines.append(f"| {m} | " + " | ".join(_fmt(s.overall.get(m)) for s in run.systems) + f" | {desc} |")
     lines += ["", "## Per frågetyp", ""]
-    kind_metrics = ["hit@1", "hit@5", "mrr@10", "facts", "cit_precision", "cit_paragraf", "abstention", "ambiguity", "pass"]
+    kind_metrics = [
+        "hit@1",
+        "hit@5",
+        "mrr@10",
+        "facts",
+        "cit_precision",
+        "cit_paragraf",
+        "abstention",
+        "ambiguity",
+        "pass",
+    ]
     for s in run.systems:
-        lines += [f"### {s.name}", "", "| typ | n | " + " | ".join(kind_metrics) + " |", "|---|---:|" + "---:|" * len(kind_metrics)]
+        lines += [
+            f"### {s.name}",
+            "",
+            "| typ | n | " + " | ".join(kind_metrics) + " |",
+            "|---|---:|" + "---:|" * len(kind_metrics),
+        ]
         for kind, scores in s.by_kind.items():
             lines.append(
-                f"| {kind} | {run.kinds.get(kind, '')} | " + " | ".join(_fmt(scores.get(m)) for m in kind_metrics) + " |"
+                f"| {kind} | {run.kinds.get(kind, '')} | "
+                + " | ".join(_fmt(scores.get(m)) for m in kind_metrics)
+                + " |"
             )
         lines.append("")
     lines += [
@@ -438,8 +469,14 @@ def check_thresholds(run: EvalRun, specs: Sequence[str]) -> list[str]:
               help="Guldfrågor (JSONL, se eval/README.md).")  # fmt: skip
 @click.option("--docs", multiple=True, type=click.Path(path_type=Path),
               help="Filer/mappar att läsa in i ett nytt tillfälligt arkiv (standard: corpus/ och ../shared/realdocs).")  # fmt: skip
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Använd ett befintligt arkiv i stället.")
-@click.option("--systems", default=",".join(SYSTEMS), show_default=True, help="System att jämföra, kommaseparerade.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Använd ett befintligt arkiv i stället.",
+)
+@click.option(
+    "--systems", default=",".join(SYSTEMS), show_default=True, help="System att jämföra, kommaseparerade."
+)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT, show_default=True,
               help="Mapp för rapporten.")  # fmt: skip
 @click.option("--name", default="latest", show_default=True, help="Filnamn för rapporten (utan ändelse).")

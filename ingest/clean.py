@@ -19,20 +19,34 @@ from assistent.records import PageText, RawDocument
 # ---------------------------------------------------------------- structure
 #: Heading lines that start a part of a § or tjänsteskrivelse; the segmenter needs them alone on a line.
 PART_HEADINGS = (
-    "Förslag till beslut", "Beslutet skickas till", "Beslutsunderlag", "Ärendebeskrivning",
-    "Ärendet", "Yrkande", "Yrkanden", "Sammanfattning", "Bakgrund", "Beslutsgång", "Förslag",
-    "Beredning", "Beslut", "Protokollsanteckning", "Reservation", "Jäv",
+    "Förslag till beslut",
+    "Beslutet skickas till",
+    "Beslutsunderlag",
+    "Ärendebeskrivning",
+    "Ärendet",
+    "Yrkande",
+    "Yrkanden",
+    "Sammanfattning",
+    "Bakgrund",
+    "Beslutsgång",
+    "Förslag",
+    "Beredning",
+    "Beslut",
+    "Protokollsanteckning",
+    "Reservation",
+    "Jäv",
 )
 _STRUCTURAL = re.compile(
     r"^(?:"
-    r"§\s*\d+"                              # "§ 23 Bokslut"
-    r"|\d+\s*§"                             # "23 §" (Finland-Swedish order)
+    r"§\s*\d+"  # "§ 23 Bokslut"
+    r"|\d+\s*§"  # "23 §" (Finland-Swedish order)
     r"|(?:Diarienummer|Dnr)\b"
-    r"|[A-ZÅÄÖ][\wåäöÅÄÖ-]*s beslut\b"      # "Socialnämndens beslut", "Personalsektionens beslut:"
+    r"|(?:Tjänsteskrivelse|Tjänsteutlåtande|Missiv)\s*$"  # starts the next attached document
+    r"|[A-ZÅÄÖ][\wåäöÅÄÖ-]*s beslut\b"  # "Socialnämndens beslut", "Personalsektionens beslut:"
     r"|(?:" + "|".join(re.escape(h) for h in PART_HEADINGS) + r")\s*:?\s*$"
-    r"|#"                                   # markdown heading
-    r"|[-•*–]\s"                            # list item
-    r"|\d{1,2}[.)]\s"                       # numbered list item
+    r"|#"  # markdown heading
+    r"|[-•*–]\s"  # list item
+    r"|\d{1,2}[.)]\s"  # numbered list item
     r")",
     re.IGNORECASE,
 )
@@ -50,15 +64,31 @@ def is_structural(line: str) -> bool:
 
 # ---------------------------------------------------------------- unicode
 _CHAR_MAP = {
-    "\u00ad": "",     # soft hyphen
-    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",  # zero-width
-    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ",  # non-breaking/thin spaces
-    "\u2011": "-",    # non-breaking hyphen
-    "\uf0b7": "•", "\uf0a7": "•", "\uf076": "•",  # Symbol/Wingdings bullets in private use
+    "\u00ad": "",  # soft hyphen
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",  # zero-width
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2007": " ",
+    "\u2009": " ",  # non-breaking/thin spaces
+    "\u2011": "-",  # non-breaking hyphen
+    "\uf0b7": "•",
+    "\uf0a7": "•",
+    "\uf076": "•",  # Symbol/Wingdings bullets in private use
     # Ligature glyphs: Unicode presentation forms, and the Calibri glyphs that some
     # PDF exports map to "Ɵ"/"Ʃ" (corpus/003: "målƟdsspridning", "aƩ delta").
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-    "\ufb05": "st", "\ufb06": "st", "\u019f": "ti", "\u01a9": "tt",
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u019f": "ti",
+    "\u01a9": "tt",
 }
 _CHAR_TABLE = str.maketrans(_CHAR_MAP)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -90,9 +120,18 @@ MIN_PAGE_SHARE = 0.25
 MAX_BLOCK_LINES = 8
 
 
+#: Page-number lines: "3", "Sida 3 av 12", "3 (12)", "Page 3/12".
+_PAGE_NUMBER = re.compile(
+    r"^\d+$|\b(?:sida|sid|page|s\.)\s*\d+|\b\d+\s*(?:av|/)\s*\d+\s*$|\b\d+\s*\(\d+\)\s*$", re.I
+)
+
+
 def _line_key(line: str) -> str:
-    # "Sida 3 av 12" and "Sida 4 av 12" are the same footer.
-    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+    # "Sida 3 av 12" and "Sida 4 av 12" are the same footer; but digits elsewhere are
+    # content: "SN/2023:89" under the second tjänsteskrivelse of a file is not a repeat
+    # of "SN/2023:1" under the first, and removing it would merge the two.
+    norm = " ".join(line.split()).lower()
+    return re.sub(r"\d+", "#", norm) if _PAGE_NUMBER.search(norm) else norm
 
 
 def remove_repeated_lines(pages: list[PageText]) -> list[PageText]:
@@ -187,6 +226,8 @@ def _remove_repeated_blocks(text: str) -> str:
 # ---------------------------------------------------------------- ligatures
 #: Letters a dropped ligature glyph stood for, most common first.
 LIGATURES = ("ti", "tt", "ft", "fti", "ff", "fi", "fl", "t", "f")
+#: Letters tried at the start of a word; "t" alone would turn Finnish "omat" into "tomat".
+START_LIGATURES = ("f", "fi", "fl", "ff", "ti")
 #: A repaired word must be at least this common (zipf) in Swedish...
 MIN_REPAIRED_ZIPF = 2.0
 #: ...or a compound of two parts at least this common ("vålds" + "utsatta").
@@ -199,7 +240,8 @@ MIN_HEAD = 4
 WORD_ZIPF = 2.0
 #: One-letter Swedish words; any other lone letter inside running text is a fragment.
 ONE_LETTER_WORDS = {"i", "å", "ö"}
-_LONE_A = re.compile(r"(?<![\w\-/.:@])([aA]) (?=[a-zåäö]{2,}\b)")
+# Lower-case "a" anywhere, capital "A" only at a line start ("bilaga A till" stays).
+_LONE_A = re.compile(r"(?m)(?:(?<![\w\-/.:@])a|^A) (?=[a-zåäö]{2,}\b)")
 
 
 @lru_cache(maxsize=200_000)
@@ -219,7 +261,9 @@ def _is_word(piece: str) -> bool:
     if _sv(piece) >= WORD_ZIPF or (piece.endswith("s") and _sv(piece[:-1]) >= WORD_ZIPF):
         return True  # genitive/passive forms are rare in wordfreq: "händelsens", "amorteras"
     stem = piece[:-1] if piece.endswith("s") else piece
-    return len(stem) >= 6 and any(_is_part(stem[:i]) and _sv(stem[i:]) >= PART_ZIPF for i in range(3, len(stem) - 2))
+    return len(stem) >= 6 and any(
+        _is_part(stem[:i]) and _sv(stem[i:]) >= PART_ZIPF for i in range(3, len(stem) - 2)
+    )
 
 
 def _repair_pair(left: str, right: str) -> str | None:
@@ -230,16 +274,20 @@ def _repair_pair(left: str, right: str) -> str | None:
     if (len(left) == 1 or len(right) == 1) and (left_word or right_word or not left.islower()):
         # "s i", "möjlighet a", "Barn o": a lone letter joins only another fragment, or
         # a word when the result is common: "u" + "tt" + "rycka" → "uttrycka" (zipf 3.6).
-        strong = next((left + lt + right for lt in LIGATURES if _sv((left + lt + right).lower()) >= STRONG_ZIPF), None)
+        strong = next(
+            (left + lt + right for lt in LIGATURES if _sv((left + lt + right).lower()) >= STRONG_ZIPF), None
+        )
         return strong if len(left) == 1 and left.islower() and not left_word and len(right) > 1 else None
     if left_word:
         # The glyph was lost at the start of the next word: "att ölja" → "att följa".
-        for letters in LIGATURES:
+        for letters in START_LIGATURES:
             if _sv(letters + right) >= MIN_REPAIRED_ZIPF:
                 return f"{left} {letters}{right}"
     for letters in LIGATURES:
         joined = left + letters + right
-        if _sv(joined.lower()) >= MIN_REPAIRED_ZIPF or _is_split_compound(left.lower(), letters, right.lower()):
+        if _sv(joined.lower()) >= MIN_REPAIRED_ZIPF or _is_split_compound(
+            left.lower(), letters, right.lower()
+        ):
             return joined
     return None
 
@@ -294,7 +342,7 @@ def repair_ligatures(text: str) -> str:
         pos = run.end()
         i += 1
     out.append(text[pos:])
-    return _LONE_A.sub(lambda m: ("Att" if m.group(1) == "A" else "att") + " ", "".join(out))
+    return _LONE_A.sub(lambda m: "Att " if m.group(0)[0] == "A" else "att ", "".join(out))
 
 
 # ---------------------------------------------------------------- tables
@@ -381,6 +429,7 @@ def join_hard_breaks(text: str) -> str:
 # ---------------------------------------------------------------- document
 #: Upper bound on cleaning rounds in clean_document.
 MAX_ROUNDS = 4
+
 
 def clean_page_text(text: str) -> str:
     """Clean one page's text after header/footer removal (ligatures, tables, hard breaks).

@@ -73,7 +73,6 @@ class _Bundle:
     max_pos: int
     type_vocab: int
     eps: float
-    block: int
     pieces: list[str]
     scores: np.ndarray
     special: dict[str, int]
@@ -90,6 +89,8 @@ def _read_bundle(path: Path) -> _Bundle:
     hidden, layers, heads, ffn, vocab, max_pos, type_vocab = struct.unpack_from("<7i", data, pos)
     (eps,) = struct.unpack_from("<f", data, pos + 28)
     (block,) = struct.unpack_from("<i", data, pos + 32)
+    if block != 32:
+        raise ValueError(f"{path}: kvantiseringsblock om {block} värden stöds inte, bara 32 (Q4_0)")
     pos += 36
 
     n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, pos)
@@ -128,8 +129,20 @@ def _read_bundle(path: Path) -> _Bundle:
         tensors[name] = _Tensor(dtype, n, offset, nbytes)
 
     return _Bundle(
-        data, hidden, layers, heads, ffn, vocab, max_pos, type_vocab, eps, block, pieces, scores,
-        {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, norm_map, tensors,
+        data=data,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab=vocab,
+        max_pos=max_pos,
+        type_vocab=type_vocab,
+        eps=eps,
+        pieces=pieces,
+        scores=scores,
+        special={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
+        norm_map=norm_map,
+        tensors=tensors,
     )
 
 
@@ -179,7 +192,16 @@ def _state_dict(bundle: _Bundle) -> dict[str, np.ndarray]:
         "embeddings.LayerNorm.weight": _tensor(bundle, "emb.ln.w", (H,)),
         "embeddings.LayerNorm.bias": _tensor(bundle, "emb.ln.b", (H,)),
     }
-    shapes = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "aln": (H,), "fi": (F, H), "fo": (H, F), "oln": (H,)}
+    shapes = {
+        "q": (H, H),
+        "k": (H, H),
+        "v": (H, H),
+        "ao": (H, H),
+        "aln": (H,),
+        "fi": (F, H),
+        "fo": (H, F),
+        "oln": (H,),
+    }
     for layer in range(bundle.layers):
         for short, path in _LAYER_NAMES.items():
             prefix = f"encoder.layer.{layer}.{path}"
@@ -212,7 +234,7 @@ def _tokenizer_json(bundle: _Bundle) -> str:
     from tokenizers.models import Unigram
 
     sp = bundle.special
-    vocab = [(piece, float(score)) for piece, score in zip(bundle.pieces, bundle.scores)]
+    vocab = [(piece, float(score)) for piece, score in zip(bundle.pieces, bundle.scores, strict=True)]
     tok = Tokenizer(Unigram(vocab, unk_id=sp["unk"], byte_fallback=False))
     rules = _normalizer_rules(bundle.norm_map)
     # the Rust regex engine takes \x{...} escapes, so no raw control characters end up in the JSON
@@ -294,7 +316,11 @@ def _write_folder(bundle: _Bundle, out: Path) -> None:
     # initialise a random pooler and warn about it on every load
     dump(
         "sentence_bert_config.json",
-        {"max_seq_length": bundle.max_pos, "do_lower_case": False, "model_args": {"add_pooling_layer": False}},
+        {
+            "max_seq_length": bundle.max_pos,
+            "do_lower_case": False,
+            "model_args": {"add_pooling_layer": False},
+        },
     )
     dump(
         "config_sentence_transformers.json",
@@ -305,7 +331,9 @@ def _write_folder(bundle: _Bundle, out: Path) -> None:
             "similarity_fn_name": "cosine",
         },
     )
-    dump("1_Pooling/config.json", {"word_embedding_dimension": bundle.hidden, "pooling_mode_mean_tokens": True})
+    dump(
+        "1_Pooling/config.json", {"word_embedding_dimension": bundle.hidden, "pooling_mode_mean_tokens": True}
+    )
     (out / "2_Normalize").mkdir(exist_ok=True)
 
 

@@ -34,9 +34,16 @@ class Embedder:
         self.name = name
         # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5 only has the old name
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim: int = int(get_dim())
+        dim = get_dim()
+        if not dim:
+            raise ModelError(
+                f"Inbäddningsmodellen {name!r} anger ingen vektordimension och kan inte användas."
+            )
+        self.dim: int = int(dim)
 
-    def _encode(self, texts: list[str], prefix: str, batch_size: int | None, show_progress: bool) -> np.ndarray:
+    def _encode(
+        self, texts: list[str], prefix: str, batch_size: int | None, show_progress: bool
+    ) -> np.ndarray:
         vectors = self._model.encode(
             list(texts),
             prompt=prefix or None,
@@ -96,7 +103,9 @@ class Embedder:
         Args:
             texts: texts to embed as they are (no prefix).
         """
-        return np.asarray(self._model.encode(list(texts), batch_size=self._config.batch_size, convert_to_numpy=True))
+        return np.asarray(
+            self._model.encode(list(texts), batch_size=self._config.batch_size, convert_to_numpy=True)
+        )
 
 
 def _is_local(model: str) -> bool:
@@ -107,8 +116,8 @@ def _is_local(model: str) -> bool:
 def _load(model: str, models_dir: Path, threads: int) -> SentenceTransformer:
     import torch
 
-    # set before the first forward pass; torch otherwise picks its own count,
-    # which on shared 2-core machines can oversubscribe
+    # process-wide and set before the first forward pass: 0 uses every core, a smaller
+    # number leaves cores free for the web server on a shared machine
     torch.set_num_threads(threads or os.cpu_count() or 1)
     if _is_local(model):
         offline_env()
@@ -135,7 +144,9 @@ def _load(model: str, models_dir: Path, threads: int) -> SentenceTransformer:
             else "Ange en lokal modellkatalog eller ett modellnamn som kan laddas ned i "
             f"ASSISTENT_EMBED_MODEL, eller använd standardmodellen {BUNDLED_E5}."
         )
-        raise ModelError(f"Inbäddningsmodellen {model!r} kan inte läsas in ({type(exc).__name__}: {exc}). {hint}") from exc
+        raise ModelError(
+            f"Inbäddningsmodellen {model!r} kan inte läsas in ({type(exc).__name__}: {exc}). {hint}"
+        ) from exc
 
 
 def get_embedder(settings: Settings) -> Embedder:

@@ -102,10 +102,10 @@ class LexicalIndex:
         for d, text in enumerate(texts):
             terms = analyze(text)
             lengths[d] = len(terms)
-            for t, tf in Counter(terms).items():
+            for t, count in Counter(terms).items():
                 rows.append(vocab.setdefault(t, len(vocab)))
                 cols.append(d)
-                tfs.append(tf)
+                tfs.append(count)
             word_counts.update(_WORD_RE.findall(text.lower()))
         n = len(ids)
         avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0
@@ -139,6 +139,15 @@ class LexicalIndex:
     def vocabulary(self) -> frozenset[str]:
         """Folded surface words seen in the indexed texts."""
         return frozenset(self._surface)
+
+    def document_frequency(self, term: str) -> int:
+        """Number of indexed chunks containing an analysed ``term`` (0 when unknown).
+
+        Args:
+            term: one term as produced by ``analyze``.
+        """
+        i = self._term_index.get(term)
+        return 0 if i is None else int(self._indptr[i + 1] - self._indptr[i])
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -16,6 +16,7 @@ import shutil
 import zipfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import pymupdf
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -48,14 +49,53 @@ _WORD = re.compile(r"[^\W\d_]+")
 # Tesseract reads "§" as "$" after paragraph numbers ("18$ Arbetsvärdering").
 _OCR_PARAGRAPH = re.compile(r"(?<=\d) ?\$")
 _HTML_DROP = (
-    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "nav", "header",
-    "footer", "aside", "form", "menu", "button", "select", "input", "dialog",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "menu",
+    "button",
+    "select",
+    "input",
+    "dialog",
 )
 _HTML_DROP_ROLES = {"navigation", "banner", "contentinfo", "menu", "menubar", "search", "dialog"}
 _HTML_BLOCKS = (
-    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-    "dl", "dt", "dd", "table", "thead", "tbody", "blockquote", "pre", "figure", "figcaption",
-    "br", "hr", "li", "tr",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "br",
+    "hr",
+    "li",
+    "tr",
 )
 
 
@@ -94,6 +134,7 @@ def read_file(path: Path, settings: Settings) -> RawDocument:
         raise EmptyDocumentError(name, "filen är tom (0 byte)")
 
     title: str | None = None
+    fmt: Literal["pdf", "docx", "html", "txt", "md"]
     if ext == ".pdf":
         fmt = "pdf"
         pages, title = _read_pdf(name, data, settings)
@@ -113,7 +154,9 @@ def read_file(path: Path, settings: Settings) -> RawDocument:
     if not any(p.text.strip() for p in pages):
         skipped = sum(p.status in ("skipped", "garbled") for p in pages)
         if skipped:
-            reason = f"ingen läsbar text; {skipped} sida/sidor hoppades över ({pages[0].note or 'se sidstatus'})"
+            reason = (
+                f"ingen läsbar text; {skipped} sida/sidor hoppades över ({pages[0].note or 'se sidstatus'})"
+            )
         else:
             reason = "filen innehåller ingen text"
         raise EmptyDocumentError(name, reason)
@@ -224,7 +267,9 @@ def _read_pdf(name: str, data: bytes, settings: Settings) -> tuple[list[PageText
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # noqa: BLE001 - MuPDF raises plain RuntimeErrors for damaged files
-        raise InputFileError(name, f"PDF-filen är skadad eller ofullständig och kan inte öppnas ({exc})") from exc
+        raise InputFileError(
+            name, f"PDF-filen är skadad eller ofullständig och kan inte öppnas ({exc})"
+        ) from exc
     with doc:
         # MuPDF opens files with an empty user password by itself; needs_pass stays
         # True only when a real password is required.
@@ -239,7 +284,9 @@ def _read_pdf(name: str, data: bytes, settings: Settings) -> tuple[list[PageText
                 pages.append(_read_pdf_page(doc[index], index + 1, use_ocr, settings))
             except Exception as exc:  # noqa: BLE001 - one broken page must not stop the file
                 pages.append(
-                    PageText(page=index + 1, status="skipped", note=f"sidan kunde inte läsas (skadad PDF: {exc})")
+                    PageText(
+                        page=index + 1, status="skipped", note=f"sidan kunde inte läsas (skadad PDF: {exc})"
+                    )
                 )
         title = (doc.metadata or {}).get("title") or None
         repaired = doc.is_repaired
@@ -341,13 +388,13 @@ def _read_html(data: bytes) -> tuple[list[PageText], str | None]:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": True}):
+    for tag in soup.find_all(role=True):
         if not tag.decomposed and str(tag.get("role")).lower() in _HTML_DROP_ROLES:
             tag.decompose()
-    for tag in soup.find_all(attrs={"hidden": True}):
+    for tag in soup.find_all(hidden=True):
         if not tag.decomposed:
             tag.decompose()
-    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
+    root = soup.find("main") or soup.find(role="main") or soup.find("article") or soup.body or soup
     # Line breaks in HTML source are just spaces; only block elements break lines.
     for string in root.find_all(string=True):
         if string.find_parent("pre") is None:

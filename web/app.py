@@ -1,6 +1,6 @@
 """Builds the FastAPI app: one Assistant, the templates, the limits, the routers.
 
-    uvicorn --factory web.app:create_app      # or: assistent serve
+uvicorn --factory web.app:create_app      # or: assistent serve
 """
 
 from __future__ import annotations

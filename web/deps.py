@@ -45,7 +45,7 @@ def is_admin(request: Request, settings: Settings) -> bool:
 def token_matches(given: str, settings: Settings) -> bool:
     """Constant-time comparison with the configured admin token (False when none is set)."""
     token = settings.web.admin_token
-    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+    return token is not None and hmac.compare_digest(given.encode(), token.encode())
 
 
 def require_admin(request: Request, settings: SettingsDep) -> None:

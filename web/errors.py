@@ -58,7 +58,10 @@ def wants_json(request: Request) -> bool:
 def wants_fragment(request: Request) -> bool:
     """htmx asked for a piece of a page (a boosted navigation or a history restore wants the whole page)."""
     h = request.headers
-    return h.get("HX-Request") == "true" and "true" not in (h.get("HX-Boosted"), h.get("HX-History-Restore-Request"))
+    return h.get("HX-Request") == "true" and "true" not in (
+        h.get("HX-Boosted"),
+        h.get("HX-History-Restore-Request"),
+    )
 
 
 async def handle_error(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _REF = re.compile(r"\[(\d{1,2})\]")
 _ELLIPSIS = re.compile(r"…|\.\.\.")
+#: The plain-text answer ends with a "Källor:" list for the CLI; the page shows chips instead.
+_SOURCES_TRAILER = re.compile(r"\n+Källor:\n.*\Z", re.S)
 
 
 def citation_label(p: Passage) -> str:
@@ -51,7 +53,8 @@ def answer_html(answer: Answer) -> Markup:
             f'aria-label="Källa {m.group(1)}">[{m.group(1)}]</a>'
         )
 
-    return Markup(_REF.sub(link, str(escape(answer.answer))))
+    text = _SOURCES_TRAILER.sub("", answer.answer) if answer.citations else answer.answer
+    return Markup(_REF.sub(link, str(escape(text))))
 
 
 def locate(text: str, quote: str) -> list[tuple[int, int]]:
@@ -67,7 +70,8 @@ def locate(text: str, quote: str) -> list[tuple[int, int]]:
         if len(" ".join(words)) < 3:
             continue
         pattern = r"\s+".join(re.escape(w) for w in words)
-        m = re.search(pattern, text, flags=re.IGNORECASE)
+        # Exact case first: "Socialnämnden tar del…" is the beslut, "socialnämnden tar del…" the förslag.
+        m = re.search(pattern, text) or re.search(pattern, text, flags=re.IGNORECASE)
         if m and not any(s < m.end() and m.start() < e for s, e in spans):
             spans.append(m.span())
     return sorted(spans)

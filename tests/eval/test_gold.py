@@ -14,8 +14,15 @@ GOOD = {
     "question": "Vad beslutade nämnden?",
     "kind": "decision",
     "kommun": "Strömsund",
-    "sources": [{"file": "doc.txt", "diarienummer": "SN.2023.1", "paragraf": "§ 3", "heading": "H",
-                 "quote": "Nämnden  beslutar\natt godkänna"}],  # fmt: skip
+    "sources": [
+        {
+            "file": "doc.txt",
+            "diarienummer": "SN.2023.1",
+            "paragraf": "§ 3",
+            "heading": "H",
+            "quote": "Nämnden  beslutar\natt godkänna",
+        }
+    ],  # fmt: skip
     "facts": [["godkänna"]],
     "answer": "Nämnden godkände.",
 }
@@ -47,7 +54,10 @@ def with_(**changes) -> dict:
         (with_(facts=[["ok"], []]), "gold.jsonl:1: facts[1]: ska vara en icke-tom lista"),
         (with_(facts="godkänna"), "gold.jsonl:1: facts: ska vara lista, är str"),
         (with_(sources=[{"file": "doc.txt"}]), "gold.jsonl:1: sources[0].quote: fältet saknas"),
-        (with_(sources=[{"file": "doc.txt", "quote": "x", "paragraf": 3}]), "sources[0].paragraf: ska vara text eller null"),
+        (
+            with_(sources=[{"file": "doc.txt", "quote": "x", "paragraf": 3}]),
+            "sources[0].paragraf: ska vara text eller null",
+        ),
         (with_(sources=[]), "gold.jsonl:1: sources: en besvarbar fråga behöver minst en källa"),
         (with_(kind="unanswerable"), "gold.jsonl:1: sources: en obesvarbar fråga ska ha en tom lista"),
         (with_(kind="ambiguous"), "gold.jsonl:1: sources: en tvetydig fråga behöver minst två källor"),
@@ -86,7 +96,9 @@ def test_quotes_are_checked_against_documents(tmp_path, doc_text, files, message
     if message is None:
         assert [q.id for q in load_gold(write(tmp_path, GOOD), documents)] == ["q1"]
     else:
-        with pytest.raises(GoldError, match="gold.jsonl:1: " + message.replace("[", r"\[").replace("]", r"\]")):
+        with pytest.raises(
+            GoldError, match="gold.jsonl:1: " + message.replace("[", r"\[").replace("]", r"\]")
+        ):
             load_gold(write(tmp_path, GOOD), documents)
 
 

@@ -28,12 +28,26 @@ SRC = GoldSource(
     heading="Revidering av reglemente",
     quote="Socialnämnden godkänner förslag till reglemente för socialnämnden.",
 )
-SRC2 = GoldSource(file="004_plan.txt", diarienummer="SN/2023:88", quote="Sammanträdesdagar 2024: 12 februari och 3 december.")
+SRC2 = GoldSource(
+    file="004_plan.txt",
+    diarienummer="SN/2023:88",
+    quote="Sammanträdesdagar 2024: 12 februari och 3 december.",
+)
 QUESTIONS = [
-    GoldQuestion(id="a", question="Vad beslutade nämnden om reglementet?", kind="decision", sources=[SRC],
-                 facts=[["godkänner"], ["reglemente"]]),  # fmt: skip
-    GoldQuestion(id="b", question="När sammanträder nämnden?", kind="ambiguous", sources=[SRC, SRC2],
-                 facts=[["reglemente"], ["12 februari"]]),  # fmt: skip
+    GoldQuestion(
+        id="a",
+        question="Vad beslutade nämnden om reglementet?",
+        kind="decision",
+        sources=[SRC],
+        facts=[["godkänner"], ["reglemente"]],
+    ),  # fmt: skip
+    GoldQuestion(
+        id="b",
+        question="När sammanträder nämnden?",
+        kind="ambiguous",
+        sources=[SRC, SRC2],
+        facts=[["reglemente"], ["12 februari"]],
+    ),  # fmt: skip
     GoldQuestion(id="c", question="Hur många platser har härbärget?", kind="unanswerable"),
 ]
 
@@ -146,7 +160,12 @@ def test_facts_present(text, facts, expected):
 
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
-    [("§ 17", "§17", True), ("sn.2023.62", "SN.2023.62", True), ("§ 17", "§ 71", False), (None, "§ 1", False)],
+    [
+        ("§ 17", "§17", True),
+        ("sn.2023.62", "SN.2023.62", True),
+        ("§ 17", "§ 71", False),
+        (None, "§ 1", False),
+    ],
 )
 def test_same_label(a, b, expected):
     assert same_label(a, b) is expected
@@ -154,7 +173,11 @@ def test_same_label(a, b, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Vilken kommun menar du?", True), ("Menar du Gnesta eller Solna?", True), ("Nämnden beslutade.", False)],
+    [
+        ("Vilken kommun menar du?", True),
+        ("Menar du Gnesta eller Solna?", True),
+        ("Nämnden beslutade.", False),
+    ],
 )
 def test_asks_which(text, expected):
     assert asks_which(text) is expected

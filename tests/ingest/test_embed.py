@@ -98,7 +98,9 @@ def test_each_call_applies_its_own_prefix(embedder, nano, text):
 
 
 def test_prefixes_come_from_settings(embedder, models_dir):
-    plain = Settings(data_dir=models_dir.parent / "plain", model_cache=models_dir, embedding={"passage_prefix": ""})
+    plain = Settings(
+        data_dir=models_dir.parent / "plain", model_cache=models_dir, embedding={"passage_prefix": ""}
+    )
     other = get_embedder(plain)
     text = SWEDISH[0]
     np.testing.assert_allclose(other.embed_passages([text])[0], embedder.raw_encode([text])[0], atol=1e-5)
@@ -178,7 +180,7 @@ def test_interrupted_conversion_leaves_nothing(tmp_path, monkeypatch, exc):
 
 def q4_block(scale: float, nibbles: list[int]) -> bytes:
     low, high = nibbles[:16], nibbles[16:]
-    return np.float16(scale).tobytes() + bytes(lo | (hi << 4) for lo, hi in zip(low, high))
+    return np.float16(scale).tobytes() + bytes(lo | (hi << 4) for lo, hi in zip(low, high, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -204,7 +206,9 @@ def test_dequantize_q4_rejects_wrong_count():
 def test_unloadable_model_raises_model_error(tmp_path, model):
     (tmp_path / "tom").mkdir()
     name = model.format(empty_dir=tmp_path / "tom")
-    settings = Settings(data_dir=tmp_path / "data", model_cache=tmp_path / "models", embedding={"model": name})
+    settings = Settings(
+        data_dir=tmp_path / "data", model_cache=tmp_path / "models", embedding={"model": name}
+    )
     with pytest.raises(ModelError, match="kan inte läsas in") as info:
         get_embedder(settings)
     assert name in str(info.value)

@@ -96,10 +96,22 @@ def test_garbled_page_ocr(settings):
             "nArbetsvärderingnharngjortsnför samtliganin01TOI060n(Förvaltningspersonal).nEnligtnPESn7§/2017nuppgörsnförsla-",
             True,
         ),
-        ("Plangring av ungdomsfullmäktggs aktvivgvgr undgr vårgn 2023 gn gnkäv skihkas uv i vår ohm valkampanj dgv btlir", True),
-        ("Socialnämnden godkänner enhälligt att handläggare inom individ- och familjeomsorgen deltar vid dagens sammanträde.", False),
-        ("Barn- och utbildningsnämnden föreslår kommunfullmäktige att anta verksamhetsplanen och internbudgeten för 2024.", False),
-        ("Totala årsverken i Nykarleby är 373 under 2022. Henkilötyövuosien yhteenlaskettu määrä oli 373 vuonna 2022.", False),
+        (
+            "Plangring av ungdomsfullmäktggs aktvivgvgr undgr vårgn 2023 gn gnkäv skihkas uv i vår ohm valkampanj dgv btlir",
+            True,
+        ),
+        (
+            "Socialnämnden godkänner enhälligt att handläggare inom individ- och familjeomsorgen deltar vid dagens sammanträde.",
+            False,
+        ),
+        (
+            "Barn- och utbildningsnämnden föreslår kommunfullmäktige att anta verksamhetsplanen och internbudgeten för 2024.",
+            False,
+        ),
+        (
+            "Totala årsverken i Nykarleby är 373 under 2022. Henkilötyövuosien yhteenlaskettu määrä oli 373 vuonna 2022.",
+            False,
+        ),
     ],
 )
 def test_garbled_detection(text, garbled):

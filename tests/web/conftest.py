@@ -56,11 +56,15 @@ class FakeAssistant:
     """A core that answers from a script, for plumbing tests (rendering, history, errors)."""
 
     def __init__(self, answer: Answer | None = None, error: Exception | None = None):
-        self.answer = answer or Answer(question="q", answer="Nämnden godkände bokslutet [1].", citations=[CITED])
+        self.answer = answer or Answer(
+            question="q", answer="Nämnden godkände bokslutet [1].", citations=[CITED]
+        )
         self.error = error
         self.calls: list[dict[str, Any]] = []
 
-    def ask_stream(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Iterator:
+    def ask_stream(
+        self, question: str, filters: Filters | None = None, history: list[str] | None = None
+    ) -> Iterator:
         self.calls.append({"question": question, "filters": filters, "history": history})
         if self.error:
             raise self.error
@@ -72,8 +76,13 @@ class FakeAssistant:
         return [v for k, v in self.ask_stream(question, filters, history) if k == "answer"][0]
 
     def facets(self) -> dict[str, Any]:
-        return {"kommuner": ["Strömsunds kommun"], "namnder": ["Socialnämnden"], "dokumenttyper": ["protokoll"],
-                "date_min": dt.date(2024, 1, 1), "date_max": dt.date(2024, 12, 31)}
+        return {
+            "kommuner": ["Strömsunds kommun"],
+            "namnder": ["Socialnämnden"],
+            "dokumenttyper": ["protokoll"],
+            "date_min": dt.date(2024, 1, 1),
+            "date_max": dt.date(2024, 12, 31),
+        }
 
     def documents(self) -> list:
         if self.error:

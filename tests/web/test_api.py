@@ -10,7 +10,9 @@ QUESTION = "Vad beslutade socialnämnden i Strömsund om bokslutet för 2023?"
 
 
 def test_api_ask_returns_the_answer_contract(client):
-    response = client.post("/api/ask", json={"question": QUESTION, "filters": {"kommun": "Strömsunds kommun"}})
+    response = client.post(
+        "/api/ask", json={"question": QUESTION, "filters": {"kommun": "Strömsunds kommun"}}
+    )
     assert response.status_code == 200
     body = response.json()
     assert set(Answer.model_fields) == set(body)
@@ -43,7 +45,9 @@ def test_api_ask_validates_the_body(fake_client, body, field):
 
 
 def test_api_ask_rejects_non_json(fake_client):
-    response = fake_client.post("/api/ask", content=b"fraga=hej", headers={"content-type": "application/x-www-form-urlencoded"})
+    response = fake_client.post(
+        "/api/ask", content=b"fraga=hej", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 422
 
 
@@ -56,7 +60,9 @@ def test_api_search_returns_passages(client):
     assert {p["kommun"] for p in body["passages"]} == {"Strömsunds kommun"}
 
 
-@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "a", "k": 0}, {"q": "a", "k": 101}, {"q": "a", "date_from": "x"}])
+@pytest.mark.parametrize(
+    "params", [{}, {"q": ""}, {"q": "a", "k": 0}, {"q": "a", "k": 101}, {"q": "a", "date_from": "x"}]
+)
 def test_api_search_validates_parameters(fake_client, params):
     assert fake_client.get("/api/search", params=params).status_code == 422
 

@@ -38,6 +38,7 @@ def test_document_page_lists_sections_with_rubrik_and_dnr(client, assistant):
     doc = next(d for d, *_ in assistant.documents() if d.kommun == STROMSUND and d.dokumenttyp == "protokoll")
     html = client.get(f"/dokument/{doc.id}").text
     sections = assistant.sections(doc.id)
+    assert '<th scope="col">Sida</th>' not in html, "text files have no pages"
     with_dnr = [s for s in sections if s.diarienummer and s.paragraf]
     assert with_dnr
     for s in with_dnr:

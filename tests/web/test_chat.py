@@ -47,7 +47,11 @@ def test_plain_post_returns_full_page_with_real_answer(client):
 
 
 def test_htmx_post_returns_streaming_turn_and_history(client):
-    response = client.post("/fraga", data={"fraga": "Följdfråga?", "historik": ["Första?"], "kommun": "Gnesta kommun"}, headers=HX)
+    response = client.post(
+        "/fraga",
+        data={"fraga": "Följdfråga?", "historik": ["Första?"], "kommun": "Gnesta kommun"},
+        headers=HX,
+    )
     html = response.text
     assert "<html" not in html
     url = re.search(r'sse-connect="([^"]+)"', html).group(1).replace("&amp;", "&")
@@ -68,22 +72,32 @@ def test_stream_sends_deltas_then_answer_then_done(client):
 
 @pytest.mark.parametrize("via", ["form", "stream"])
 def test_follow_up_sends_history_and_filters_to_the_core(fake_app, fake_client, via):
-    fields = {"fraga": "Och 2024?", "historik": ["Vad kostade det 2023?", ""], "kommun": "Strömsunds kommun",
-              "fran": "2024-01-01", "till": ""}
+    fields = {
+        "fraga": "Och 2024?",
+        "historik": ["Vad kostade det 2023?", ""],
+        "kommun": "Strömsunds kommun",
+        "fran": "2024-01-01",
+        "till": "",
+    }
     if via == "form":
         fake_client.post("/fraga", data=fields)
     else:
         fake_client.get("/fraga/strom", params=fields)
-    assert fake_app.fake.calls == [{
-        "question": "Och 2024?",
-        "history": ["Vad kostade det 2023?"],
-        "filters": Filters(kommun="Strömsunds kommun", date_from="2024-01-01"),
-    }]
+    assert fake_app.fake.calls == [
+        {
+            "question": "Och 2024?",
+            "history": ["Vad kostade det 2023?"],
+            "filters": Filters(kommun="Strömsunds kommun", date_from="2024-01-01"),
+        }
+    ]
 
 
 def test_chip_label_and_link_to_highlighted_source(fake_client):
     html = fake_client.post("/fraga", data={"fraga": "Bokslutet?"}).text
-    assert CHIP.search(html).group(1).strip() == "Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8"
+    assert (
+        CHIP.search(html).group(1).strip()
+        == "Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8"
+    )
     assert 'href="/sektion/abc-s1?markera=Socialn%C3%A4mnden+godk%C3%A4nner+bokslutet.#markerat"' in html
 
 
@@ -125,7 +139,13 @@ def test_errors_while_streaming_become_an_error_fragment(fake_app, fake_client, 
 
 @pytest.mark.parametrize(
     "data, headers",
-    [({"fraga": ""}, {}), ({"fraga": "   "}, {}), ({"fraga": "x" * 1001}, {}), ({}, HX), ({"fraga": "a", "fran": "igår"}, {})],
+    [
+        ({"fraga": ""}, {}),
+        ({"fraga": "   "}, {}),
+        ({"fraga": "x" * 1001}, {}),
+        ({}, HX),
+        ({"fraga": "a", "fran": "igår"}, {}),
+    ],
 )
 def test_invalid_question_gives_friendly_422(fake_client, data, headers):
     response = fake_client.post("/fraga", data=data, headers=headers)

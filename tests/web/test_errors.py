@@ -69,7 +69,12 @@ def small_limit_client(settings):
     [
         ("post", "/fraga", {"data": {"fraga": "x" * 2000}}, "text/html"),
         ("post", "/api/ask", {"json": {"question": "x" * 2000}}, "application/json"),
-        ("post", "/admin/ladda-upp", {"files": [("filer", ("a.txt", b"x" * 200_000, "text/plain"))]}, "text/html"),
+        (
+            "post",
+            "/admin/ladda-upp",
+            {"files": [("filer", ("a.txt", b"x" * 200_000, "text/plain"))]},
+            "text/html",
+        ),
     ],
 )
 def test_request_over_the_limit_is_413(small_limit_client, method, path, kwargs, kind):
@@ -86,5 +91,7 @@ def test_chunked_body_without_length_is_limited_too(small_limit_client):
             yield b"x" * 100
         yield b'"}'
 
-    response = small_limit_client.post("/api/ask", content=body(), headers={"content-type": "application/json"})
+    response = small_limit_client.post(
+        "/api/ask", content=body(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413

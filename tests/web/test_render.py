@@ -14,8 +14,13 @@ from web.render import answer_html, citation_label, highlight, locate, source_ur
     "passage, label",
     [
         (
-            Passage(kommun="Strömsunds kommun", namnd="Socialnämnden", datum=dt.date(2024, 2, 21), paragraf="§ 23",
-                    diarienummer="VSF.2024.8"),
+            Passage(
+                kommun="Strömsunds kommun",
+                namnd="Socialnämnden",
+                datum=dt.date(2024, 2, 21),
+                paragraf="§ 23",
+                diarienummer="VSF.2024.8",
+            ),
             "Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8",
         ),
         (Passage(kommun="Gnesta kommun", diarienummer="SN.2023.69"), "Gnesta kommun · SN.2023.69"),
@@ -51,9 +56,17 @@ def test_answer_html_escapes_and_links_known_references():
     "text, quote, found",
     [
         ("Nämnden beslutar att godkänna bokslutet.", "beslutar att godkänna", ["beslutar att godkänna"]),
-        ("Nämnden beslutar att\n  godkänna bokslutet.", "beslutar att godkänna", ["beslutar att\n  godkänna"]),
+        (
+            "Nämnden beslutar att\n  godkänna bokslutet.",
+            "beslutar att godkänna",
+            ["beslutar att\n  godkänna"],
+        ),
         ("Nämnden BESLUTAR att godkänna.", "beslutar att", ["BESLUTAR att"]),
-        ("Först detta. Sedan annat. Sist detta här.", "Först detta … Sist detta", ["Först detta", "Sist detta"]),
+        (
+            "Först detta. Sedan annat. Sist detta här.",
+            "Först detta … Sist detta",
+            ["Först detta", "Sist detta"],
+        ),
         ("Nämnden beslutar.", "”Nämnden beslutar.”", ["Nämnden beslutar."]),
         ("Nämnden beslutar.", "något helt annat", []),
         ("Nämnden beslutar.", "a", []),

@@ -50,7 +50,10 @@ def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(ma
     """Logga in med administratörsnyckeln; sätter en kaka och går till dokumentlistan."""
     if settings.web.admin_token and not token_matches(token, settings):
         return templates.TemplateResponse(
-            request, "error.html", {"status": 401, "message": "Fel administratörsnyckel. Försök igen."}, status_code=401
+            request,
+            "error.html",
+            {"status": 401, "message": "Fel administratörsnyckel. Försök igen."},
+            status_code=401,
         )
     response = RedirectResponse("/admin", status_code=303)
     if settings.web.admin_token:

@@ -19,7 +19,9 @@ health_router = APIRouter(tags=["api"])
 class AskRequest(BaseModel):
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
     filters: Filters | None = None
-    history: list[Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=list, max_length=20)
+    history: list[Annotated[str, StringConstraints(max_length=1000)]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class DocumentStatus(BaseModel):
@@ -58,14 +60,19 @@ def api_search(
     date_to: dt.date | None = None,
 ):
     """Rangordnade stycken för sökorden, utan sammanfattat svar."""
-    filters = Filters(kommun=kommun, namnd=namnd, dokumenttyp=dokumenttyp, date_from=date_from, date_to=date_to)
+    filters = Filters(
+        kommun=kommun, namnd=namnd, dokumenttyp=dokumenttyp, date_from=date_from, date_to=date_to
+    )
     return assistant.search(q, filters=filters, k=k)
 
 
 @router.get("/documents", response_model=list[DocumentStatus])
 def api_documents(assistant: AssistantDep):
     """Alla inlästa dokument med antal avsnitt och delar."""
-    return [DocumentStatus(document=d, n_sections=s, n_chunks=c, ingested_at=t) for d, s, c, t in assistant.documents()]
+    return [
+        DocumentStatus(document=d, n_sections=s, n_chunks=c, ingested_at=t)
+        for d, s, c, t in assistant.documents()
+    ]
 
 
 @router.get("/sections/{section_id}", response_model=SectionDetail)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Annotated
 
@@ -32,10 +33,12 @@ def browse_page(
         tree[doc.kommun or UNKNOWN_KOMMUN][doc.namnd or UNKNOWN_NAMND].append((doc, n_sections))
     for namnder in tree.values():
         for docs in namnder.values():
-            docs.sort(key=lambda r: (r[0].datum is None, r[0].datum), reverse=True)
-    context = {"tree": tree, "kommun": kommun if kommun in tree else None}
-    context["namnd"] = namnd if context["kommun"] and namnd in tree[kommun] else None
-    return templates.TemplateResponse(request, "browse.html", context)
+            docs.sort(key=lambda r: r[0].datum or dt.date.min, reverse=True)  # newest first, undated last
+    kommun = kommun if kommun in tree else None
+    namnd = namnd if kommun and namnd in tree[kommun] else None
+    return templates.TemplateResponse(
+        request, "browse.html", {"tree": tree, "kommun": kommun, "namnd": namnd}
+    )
 
 
 @router.get("/dokument/{doc_id}", response_class=HTMLResponse)
@@ -44,7 +47,9 @@ def document_page(request: Request, assistant: AssistantDep, doc_id: str):
     doc = assistant.document(doc_id)
     rows = [(doc, s) for s in assistant.sections(doc_id)]
     has_file = assistant.store.original_file(doc) is not None
-    return templates.TemplateResponse(request, "document.html", {"doc": doc, "rows": rows, "has_file": has_file})
+    return templates.TemplateResponse(
+        request, "document.html", {"doc": doc, "rows": rows, "has_file": has_file}
+    )
 
 
 @router.get("/arende/{dnr:path}", response_class=HTMLResponse)
@@ -65,4 +70,6 @@ def search_page(
     filters = Filters(kommun=kommun or None)
     passages = assistant.search(q.strip(), filters=filters, k=20).passages if q.strip() else []
     context = {"q": q, "kommun": kommun, "passages": passages, "facets": assistant.facets()}
-    return templates.TemplateResponse(request, "_search_results.html" if wants_fragment(request) else "search.html", context)
+    return templates.TemplateResponse(
+        request, "_search_results.html" if wants_fragment(request) else "search.html", context
+    )

@@ -51,7 +51,11 @@ class ChatForm(BaseModel):
     @property
     def filters(self) -> Filters:
         return Filters(
-            kommun=self.kommun, namnd=self.namnd, dokumenttyp=self.dokumenttyp, date_from=self.fran, date_to=self.till
+            kommun=self.kommun,
+            namnd=self.namnd,
+            dokumenttyp=self.dokumenttyp,
+            date_from=self.fran,
+            date_to=self.till,
         )
 
     def stream_url(self) -> str:
@@ -71,7 +75,13 @@ class Turn:
 
 def _page(request: Request, assistant, form: ChatForm | None, turns: list[Turn], earlier: list[str]):
     history = form.history + [form.fraga] if form else []
-    context = {"facets": assistant.facets(), "form": form, "turns": turns, "earlier": earlier, "history": history}
+    context = {
+        "facets": assistant.facets(),
+        "form": form,
+        "turns": turns,
+        "earlier": earlier,
+        "history": history,
+    }
     return templates.TemplateResponse(request, "chat.html", context)
 
 

@@ -37,7 +37,9 @@ def section_page(
         "found": bool(spans),
         "has_file": assistant.store.original_file(view.document) is not None,
     }
-    return templates.TemplateResponse(request, "_section.html" if wants_fragment(request) else "section.html", context)
+    return templates.TemplateResponse(
+        request, "_section.html" if wants_fragment(request) else "section.html", context
+    )
 
 
 @router.get("/filer/{doc_id}")
