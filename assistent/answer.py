@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from assistent.api import Assistant
 
 MAX_QUESTION_CHARS = 1000
+#: Lines taken after a sentence that announces a list ("följande fyra mål:").
+MAX_LIST_ITEMS = 6
 
 # Words that say what kind of question it is, or whose they are, rather than what it
 # is about: they never count as evidence that a passage answers the question.
@@ -48,6 +50,7 @@ _GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w, compounds=False)} | _G
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])|\n+")
 _HAS_NUMBER = re.compile(r"\d")
+_HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
 _HAS_DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}\s+(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
     r"november|december)|januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
@@ -78,6 +81,15 @@ class _Sentence:
     rank: int
     order: int
     score: float = 0.0
+    following: tuple[str, ...] = ()
+
+    def claim(self, n: int, bullet: str = "") -> str:
+        """The sentence with its citation, and the list it announces, if any."""
+        head = f"{bullet}{self.text} [{n}]"
+        if not self.following:
+            return head
+        pad = "  " if bullet else ""
+        return head + "".join(f"\n{pad}- {f}" for f in self.following)
 
 
 def _terms(text: str) -> set[str]:
@@ -90,22 +102,65 @@ def _weight(term: str) -> float:
     return min(4.0, max(1.0, 1.0 + (6.0 - zipf(term))))
 
 
-def _sentences(section: Section) -> list[str]:
+# Abbreviations whose full stop does not end a sentence: "kl. 15:30", "t.ex. barn".
+_ABBREV = re.compile(r"\b(kl|t\.ex|bl\.a|ca|nr|s\.k|m\.m|resp|jfr|d\.v\.s|fr\.o\.m|t\.o\.m|dvs|st|tel|inkl|exkl|osv|mfl|m\.fl)\.", re.I)
+_SHIELD = "\u2024"  # one-dot leader: stands in for an abbreviation's full stop while splitting
+
+
+@dataclass
+class _Unit:
+    text: str
+    item: bool  # a list item ("- …", "• …") rather than running text
+
+
+def _units(section: Section) -> list[_Unit]:
+    """The section's sentences and lines (list items, table rows), in order; headings left out."""
+    headings = {h.strip().lower() for h in [*section.heading_path, section.rubrik or ""] if h}
+    shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, section.text)
     out = []
-    for s in _SENT_SPLIT.split(section.text):
-        s = s.strip(" \t-•–")
-        if len(s.split()) >= 3:
-            out.append(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …")
+    for raw in _SENT_SPLIT.split(shielded):
+        raw = raw.replace(_SHIELD, ".").strip()
+        s = raw.strip(" \t-•–")
+        is_item = raw[:1] in "-•–"
+        if len(s.split()) < (1 if is_item else 2) or _HEADING_LINE.match(s) or s.lower().rstrip(":") in headings:
+            continue
+        if section.paragraf and s.lower().startswith(section.paragraf.lower()):
+            continue
+        out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item))
     return out
+
+
+_COUNT_WORD = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|\d+)\s+\w+", re.I)
+
+
+def _list_after(units: list[_Unit], i: int) -> tuple[str, ...]:
+    """The list a unit announces: '… följande fyra inriktningsmål uppfylls:' or
+    '… fyra nämndmål för socialnämnden.' followed by list items."""
+    s = units[i].text
+    nxt = units[i + 1 : i + 1 + MAX_LIST_ITEMS]
+    announces = s.rstrip().endswith(":") or (
+        bool(nxt) and nxt[0].item and bool(re.search(r"\bföljande\b", s, re.I) or _COUNT_WORD.search(s))
+    )
+    if not announces:
+        return ()
+    items: list[str] = []
+    for u in nxt:
+        if len(u.text.split()) > 40 or (items and not u.item and nxt[0].item):
+            break
+        items.append(u.text)
+    return tuple(items)
 
 
 def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]], q_terms: dict[str, float]):
     total = sum(q_terms.values()) or 1.0
     wants_number = bool(re.search(r"\b(hur (många|mycket|mkt|manga|lång|stor|ofta)|hur mycke|andel|antal|belopp|kostar|procent)\b", fold(r.effective_question)))
+    wants_list = bool(re.match(r"\s*(vilka|vad (ingår|innehåller))\b", r.effective_question.lower()))
     wants_date = bool(re.search(r"\b(när|nar|vilket datum|period|tidpunkt|hur länge|hur lange)\b", r.effective_question.lower()))
     found: list[_Sentence] = []
     for section, passage, rank in sections:
-        for order, s in enumerate(_sentences(section)):
+        units = _units(section)
+        for order, unit in enumerate(units):
+            s = unit.text
             st = _terms(s)
             overlap = sum(w for t, w in q_terms.items() if t in st) / total
             score = overlap + 0.12 / (1 + rank)
@@ -113,9 +168,15 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
                 score += 0.12
             if wants_date and _HAS_DATE.search(s):
                 score += 0.12
-            if len(s.split()) < 5:
+            n_words = len(s.split())
+            if n_words < 5:
                 score -= 0.1
-            found.append(_Sentence(s, section, passage, rank, order, score))
+            score += 0.05 * min(1.0, n_words / 15)  # informative sentences over bare labels
+            score += 0.06 / (1 + order / 5)  # a section's opening sentences tend to summarise it
+            following = _list_after(units, order)
+            if wants_list and following:
+                score += 0.2
+            found.append(_Sentence(s, section, passage, rank, order, score, following))
     found.sort(key=lambda x: -x.score)
     return found
 
@@ -286,13 +347,20 @@ def _ref(section: Section, passage: Passage) -> str:
 
 
 def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
-    candidates = [(s, p, rank) for s, p, rank in sections[:3] if _decision_part(s)]
+    candidates = [(s, p, rank) for s, p, rank in sections[:4] if _decision_part(s)]
     if r.exact_sections:
         exact_ids = {s.id for s in r.exact_sections}
         candidates = [c for c in candidates if c[0].id in exact_ids] or candidates
     if not candidates:
         return False
-    section, passage, rank = candidates[0]
+    # The case's title says what it decides: "bokslutet för 2023" is § 16 "Bokslut 2023",
+    # not a § that merely has a beslut and ranks one place higher.
+    def fit(c: tuple[Section, Passage, int]) -> float:
+        title = _terms(" ".join([*c[0].heading_path, c[0].rubrik or ""]))
+        overlap = sum(w for t, w in q_terms.items() if t in title) / (sum(q_terms.values()) or 1.0)
+        return overlap + 0.3 / (1 + c[2])
+
+    section, passage, rank = max(candidates, key=fit)
     kind, text = _decision_part(section)  # type: ignore[misc]
     quote = _trim(text)
     n = comp.cite(passage, section, quote)
@@ -308,8 +376,9 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         s for s in _score_sentences(r, [(section, passage, rank)], q_terms)
         if s.text not in skip and not _HEADING_LINE.match(s.text)
     ]
-    if facts and facts[0].score > 0.2:
-        comp.lines.append(f"Ur ärendet: {facts[0].text} [{n}]")
+    facts = [f for f in facts if len(f.text.split()) >= 6 and f.score > 0.2][:2]
+    if facts:
+        comp.lines.append("Ur ärendet: " + " ".join(f.text for f in sorted(facts, key=lambda f: f.order)) + f" [{n}]")
     return True
 
 
@@ -337,7 +406,6 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
     return bool(comp.citations)
 
 
-_HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
 
 
 def _body_text(section: Section) -> str:
@@ -369,7 +437,7 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
     for s in scored:
         if len(chosen) >= max_sentences or s.score < 0.55 * best:
             break
-        if any(s.text == c.text for c in chosen):
+        if any(s.text == c.text or s.text in c.following for c in chosen):
             continue
         if len({c.section.id for c in chosen} | {s.section.id}) > 3:
             continue
@@ -378,7 +446,7 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
     chosen.sort(key=lambda s: (s.rank, s.order))
     for s in chosen:
         n = comp.cite(s.passage, s.section, s.text)
-        comp.lines.append(f"{s.text} [{n}]")
+        comp.lines.append(s.claim(n))
     if comp.citations:
         first = chosen[0]
         comp.lines.insert(0, f"Enligt {_source_phrase(first.section, first.passage)}:")
@@ -400,8 +468,41 @@ def _source_phrase(section: Section, p: Passage) -> str:
     return " ".join(bits) + _ref(section, p)
 
 
+def _title_fit(section: Section, q_terms: dict[str, float]) -> float:
+    """Share of the question's (weighted) terms found in a section's headings."""
+    title = _terms(" ".join([*section.heading_path, section.rubrik or ""]))
+    return sum(w for t, w in q_terms.items() if t in title) / (sum(q_terms.values()) or 1.0)
+
+
+def _compose_heading_block(comp: _Composer, sections, q_terms) -> bool:
+    """A list question whose answer is a whole heading block: "Vilka fokusområden … 2024?"
+    → the items under "Fokusområden 2024". Taken when the heading holds at least half the
+    question's weighted terms and the block is short enough to show whole."""
+    best = max(sections[:4], key=lambda c: (_title_fit(c[0], q_terms), -c[2]), default=None)
+    if best is None or _title_fit(best[0], q_terms) < 0.5:
+        return False
+    section, passage, _ = best
+    units = _units(section)
+    if not units or len(units) > 14:
+        return False
+    n = comp.cite(passage, section, " ".join(u.text for u in units[:3]))
+    comp.lines.append(f"Under rubriken ”{section.rubrik}”{_ref(section, passage)}, {_who(section, passage)}:")
+    comp.lines.extend(f"- {u.text}" for u in units[:12])
+    comp.lines[-1] += f" [{n}]"
+    return True
+
+
 def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     scored = _score_sentences(r, sections[:4], q_terms)
+    # a sentence that announces the very list asked for beats a heading block
+    listed = [s for s in scored[:3] if s.following]
+    if listed and listed[0].score >= 0.6:
+        s = listed[0]
+        comp.lines.append(f"Enligt {_source_phrase(s.section, s.passage)}:")
+        comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
+        return True
+    if _compose_heading_block(comp, sections, q_terms):
+        return True
     if not scored:
         return False
     by_section: dict[str, list[_Sentence]] = {}
@@ -416,7 +517,7 @@ def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         comp.lines.append(f"{(first.section.rubrik or 'Ur dokumentet')}{_ref(first.section, first.passage)}:")
         for s in items:
             n = comp.cite(s.passage, s.section, s.text)
-            comp.lines.append(f"- {s.text} [{n}]")
+            comp.lines.append(s.claim(n, bullet="- "))
         shown += 1
     if shown:
         first = scored[0]
@@ -463,6 +564,13 @@ def _sections_for(assistant: Assistant, r: Retrieval) -> list[tuple[Section, Pas
     return out
 
 
+def _max_sentences(question: str) -> int:
+    """Three sentences for a question, one more per further question it packs in
+    ("Hur många … och vem anmälde oftast?" asks two things)."""
+    asks = len(re.findall(r"\b(vad|vilk\w*|hur|när|var|varför|vem|vems)\b", question.lower()))
+    return min(6, 3 + max(0, asks - 1))
+
+
 def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     """The default answerer: no LLM, every sentence quoted from a cited section."""
     sections = _sections_for(assistant, r)
@@ -482,7 +590,7 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     if not done and intent == "policy":
         done = _compose_policy(comp, r, sections, q_terms)
     if not done:
-        done = _compose_facts(comp, r, sections, q_terms, max_sentences=4 if intent == "multi" else 3)
+        done = _compose_facts(comp, r, sections, q_terms, max_sentences=_max_sentences(r.effective_question))
     if not done:
         return abstention(assistant, r, Evidence(False, [], "inga meningar"))
     return Answer(

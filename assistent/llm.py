@@ -31,15 +31,24 @@ def chat_model(settings: LLMSettings):
     )
 
 
-def format_sources(passages: list[Passage]) -> str:
-    """Numbered sources: '[1] Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8 — rubrik\\ntext'."""
+def source_text(p: Passage) -> str:
+    """One source as the model sees it: 'Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8 — rubrik\ntext'.
+
+    The verifier checks an answer against exactly this text, so a date, § or diarienummer
+    the model took from the label line counts as sourced.
+
+    Args:
+        p: a retrieved passage.
+    """
     from assistent.answer import citation_label
 
-    out = []
-    for i, p in enumerate(passages, start=1):
-        title = f" — {p.rubrik}" if p.rubrik else ""
-        out.append(f"[{i}] {citation_label(p)}{title}\n{p.text}")
-    return "\n\n".join(out)
+    title = f" — {p.rubrik}" if p.rubrik else ""
+    return f"{citation_label(p)}{title}\n{p.text}"
+
+
+def format_sources(passages: list[Passage]) -> str:
+    """The numbered sources block of the prompt: '[1] <source_text>' separated by blank lines."""
+    return "\n\n".join(f"[{i}] {source_text(p)}" for i, p in enumerate(passages, start=1))
 
 
 def generate_stream(

@@ -10,34 +10,72 @@ to the extractive answer, and says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistent.prompts import CANNOT_ANSWER
 from ingest.dnr import find_diarienummer
 
-_CITE = re.compile(r"\[(\d{1,2})\]")
-_SENT = re.compile(r"(?<=[.!?])\s+|\n+")
-# numbers with Swedish decimal comma and thousands spaces: 6 914,4 · 11,2 · 400 · 2024-02-21
-_NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:[  ]\d{3})+(?:,\d+)?|(?<![\w.,])-?\d+(?:[.,]\d+)*")
-_MONTHS = (
-    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
-)
+# one source "[2]" or several "[1, 3]"; "[1][2]" is two matches
+_CITE = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
+# citations written after the full stop ("kronor. [1]", "kronor.[1]") belong to that sentence
+_CITE_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
+_SENT = re.compile(r"(?<=[.!?])\s+")
+# "1. ", "2) ", "- " at the start of a list item: numbering, not a claim
+_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•–])\s+")
+# numbers with Swedish decimal comma and thousands spaces (space, no-break space, narrow
+# no-break space): 6 914,4 · 11,2 · 400 · the parts of 2024-02-21
+_NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|(?<![\w.,])-?\d+(?:[.,]\d+)*")
+_MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
 _MONTH_WORD = re.compile(rf"\b({_MONTHS})\b", re.I)
 _MONTH_NR = {m: str(i) for i, m in enumerate(_MONTHS.split("|"), start=1)}
+
+
+def _normalise(answer: str) -> str:
+    """'höjs till 400 kronor. [1]' → 'höjs till 400 kronor [1].', so sentences split cleanly."""
+    return _CITE_AFTER_STOP.sub(r" \2\1", answer.strip())
+
+
+def _sentences(text: str) -> Iterator[str]:
+    """Sentences line by line, list markers left out (they are substrings of ``text``)."""
+    for line in text.splitlines():
+        for sentence in _SENT.split(_LIST_MARK.sub("", line)):
+            if sentence.strip():
+                yield sentence.strip()
 
 
 def _canon_number(s: str) -> str:
     """'6 914,4', '6914,4' and '6914.4' compare equal; '-11,2' equals '11,2' (the sign is
     often wording: "underskott på 11,2 mnkr"); '02' equals '2' (ISO dates vs month numbers)."""
-    return re.sub(r"[\s  ]", "", s).replace(".", ",").lstrip("-").lstrip("0") or "0"
+    return re.sub(r"[\s\u00a0\u202f]", "", s).replace(".", ",").lstrip("-").lstrip("0") or "0"
 
 
-def _numbers(text: str) -> set[str]:
-    """Numbers in a text; a month written out counts as its number, so a source saying
-    '21 februari 2024' supports an answer saying '2024-02-21'."""
-    found = {_canon_number(m.group(0)) for m in _NUMBER.finditer(text)}
-    found |= {_MONTH_NR[m.lower()] for m in _MONTH_WORD.findall(text)}
-    return found
+def _facts(text: str) -> tuple[set[str], set[str]]:
+    """(numbers, diarienummer) stated in a text.
+
+    A diarienummer is compared whole and its digits are not numbers of their own, so
+    "SN 2023/62" in an answer matches "SN.2023.62" in a source. A month written out counts
+    as its number, so a source saying '21 februari 2024' supports '2024-02-21'.
+    """
+    dnrs = find_diarienummer(text)
+    for m in sorted(dnrs, key=lambda m: m.start, reverse=True):
+        text = text[: m.start] + " " + text[m.end :]
+    numbers = {_canon_number(m.group(0)) for m in _NUMBER.finditer(text)}
+    numbers |= {_MONTH_NR[m.lower()] for m in _MONTH_WORD.findall(text)}
+    return numbers, {m.norm for m in dnrs}
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Every n cited as [n] or inside [n, m], in order of first appearance.
+
+    Args:
+        text: an answer with [n] citations.
+    """
+    seen: dict[int, None] = {}
+    for group in _CITE.findall(text):
+        for n in group.split(","):
+            seen.setdefault(int(n), None)
+    return list(seen)
 
 
 @dataclass
@@ -60,21 +98,20 @@ def verify_answer(answer: str, sources: list[str]) -> Verification:
     """
     problems: list[str] = []
     bad: list[str] = []
-    text = answer.strip()
+    text = _normalise(answer)
     if not text:
         return Verification(False, ["tomt svar"])
     if text.startswith(CANNOT_ANSWER):
         return Verification(True)
+    source_facts = [_facts(src) for src in sources]
     cited_any = False
-    for sentence in (s.strip() for s in _SENT.split(text)):
-        if not sentence or sentence.lower().startswith("källor"):
+    for sentence in _sentences(text):
+        if sentence.lower().startswith("källor"):
             continue
-        cites = [int(n) for n in _CITE.findall(sentence)]
-        body = _CITE.sub("", sentence)
-        claims_numbers = _numbers(body)
-        claims_dnr = {m.norm for m in find_diarienummer(body)}
+        cites = cited_numbers(sentence)
+        numbers, dnrs = _facts(_CITE.sub(" ", sentence))
         if not cites:
-            if claims_numbers or claims_dnr:
+            if numbers or dnrs:
                 problems.append(f"påstående utan källa: ”{sentence[:60]}”")
                 bad.append(sentence)
             continue
@@ -84,14 +121,14 @@ def verify_answer(answer: str, sources: list[str]) -> Verification:
             problems.append(f"hänvisar till källa [{invalid[0]}] som inte finns")
             bad.append(sentence)
             continue
-        cited_text = "\n".join(sources[n - 1] for n in cites)
-        missing_numbers = claims_numbers - _numbers(cited_text)
-        missing_dnr = claims_dnr - {m.norm for m in find_diarienummer(cited_text)}
-        if missing_numbers:
-            problems.append(f"talet {sorted(missing_numbers)[0]} finns inte i källan")
+        # a fact may come from any of the sources the sentence cites
+        known_numbers = set().union(*(source_facts[n - 1][0] for n in cites))
+        known_dnrs = set().union(*(source_facts[n - 1][1] for n in cites))
+        if missing := numbers - known_numbers:
+            problems.append(f"talet {sorted(missing)[0]} finns inte i källan")
             bad.append(sentence)
-        elif missing_dnr:
-            problems.append(f"diarienumret {sorted(missing_dnr)[0]} finns inte i källan")
+        elif missing := dnrs - known_dnrs:
+            problems.append(f"diarienumret {sorted(missing)[0]} finns inte i källan")
             bad.append(sentence)
     if not cited_any:
         problems.append("svaret hänvisar inte till någon källa")
@@ -99,9 +136,17 @@ def verify_answer(answer: str, sources: list[str]) -> Verification:
 
 
 def repair(answer: str, verification: Verification) -> str | None:
-    """Drop the sentences that failed; None when nothing cited is left."""
-    kept = answer
+    """Drop the sentences that failed; None when nothing cited is left.
+
+    Args:
+        answer: the generated text that ``verification`` was made from.
+        verification: the result of ``verify_answer`` on it.
+    """
+    kept = _normalise(answer)
     for sentence in verification.bad_sentences:
         kept = kept.replace(sentence, "")
-    kept = re.sub(r"[ \t]{2,}", " ", kept).strip()
+    # a list item whose sentence was dropped leaves its bare marker behind
+    lines = [line.rstrip() for line in kept.splitlines() if not _LIST_MARK.fullmatch(line.rstrip() + " ")]
+    kept = re.sub(r"[ \t]{2,}", " ", "\n".join(lines))
+    kept = re.sub(r"\n{3,}", "\n\n", kept).strip()
     return kept if _CITE.search(kept) else None

@@ -167,6 +167,7 @@ def ingest_paths(
     summary.files_seen = len(files) + len(summary.failures)
     embedder = None
     batch = _Batch()
+    written: list[Path] = []
 
     def flush() -> None:
         nonlocal embedder
@@ -181,6 +182,7 @@ def ingest_paths(
         offset = 0
         for item in batch.items:
             n = len(item.chunks)
+            written.append(item.path)  # before the write: an interrupted write still needs a BM25 rebuild
             try:
                 store.write_document(item.parsed, item.chunks, vectors[offset : offset + n], item.path)
                 store.copy_original(item.path, item.parsed.document)
@@ -208,7 +210,11 @@ def ingest_paths(
                     # same content already stored (here or under another path): embed nothing
                     if previous != doc_id:
                         store.add_source(path, doc_id)
-                    summary.documents_unchanged += 1
+                    if previous is not None and previous != doc_id:
+                        # this path's file changed into a copy of another stored file
+                        summary.documents_updated += 1
+                    else:
+                        summary.documents_unchanged += 1
                     if keep_parsed:
                         doc = store.get_document(doc_id)
                         summary.parsed.append(ParsedDocument(document=doc, sections=store.sections_of(doc_id)))
@@ -245,7 +251,7 @@ def ingest_paths(
         if prune:
             summary.documents_pruned = len(store.prune_missing())
         changed = summary.documents_new + summary.documents_updated + summary.documents_pruned
-        if changed or summary.stray_vectors_removed:
+        if changed or summary.stray_vectors_removed or written:
             store.rebuild_lexical()
         summary.total_seconds = time.perf_counter() - t0
         if own_store:

@@ -6,8 +6,9 @@ upserts the same rows and vectors: never two copies of a chunk.
 
 Write order for one document, and why it is crash-safe:
 1. Chroma upsert of the new chunks (deterministic ids);
-2. one SQLite transaction: document, sections, chunks, source path;
-3. Chroma delete of the chunks of the document this path held before.
+2. one SQLite transaction: document, sections, chunks, source path, and the removal
+   of the rows of the document this path held before (unless another path holds it);
+3. Chroma delete of that old document's vectors.
 A crash after 1 leaves vectors SQLite does not know; after 2, the old version's
 vectors. ``reconcile()`` (run at the start of every ingest) deletes every vector whose
 chunk id is not in SQLite, and retrieval only returns chunks SQLite has, so an
@@ -218,6 +219,7 @@ class Store:
         if len(chunks) != len(embeddings):
             raise StoreError(f"{doc.fil}: {len(chunks)} delar men {len(embeddings)} vektorer")
         previous = self.document_for_path(path)
+        orphaned = False
         step = 5000  # below Chroma's max batch size (5461)
         for i in range(0, len(chunks), step):
             batch = chunks[i : i + step]
@@ -250,12 +252,20 @@ class Store:
                     ],
                 )
                 cur.execute("INSERT OR REPLACE INTO sources VALUES (?,?)", (str(path), doc.id))
+                # The version this path held goes in the same transaction (unless another path
+                # still holds it): a kill after COMMIT then leaves only its vectors, which
+                # reconcile() removes, never a second, stale version of the file.
+                orphaned = bool(previous and previous != doc.id) and not cur.execute(
+                    "SELECT 1 FROM sources WHERE document_id = ?", (previous,)
+                ).fetchone()
+                if orphaned:
+                    self._delete_rows(cur, previous)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-        if previous and previous != doc.id:
-            self._drop_if_orphaned(previous)
+        if orphaned:
+            self.collection.delete(where={"document_id": previous})
         self._lexical = None
 
     def add_source(self, path: Path, doc_id: str) -> None:
@@ -301,13 +311,18 @@ class Store:
         cur.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     def reconcile(self) -> int:
-        """Delete vectors whose chunk SQLite does not hold (left by an interrupted ingest)."""
+        """Delete what an interrupted ingest left: documents no path refers to, vectors SQLite does not hold."""
+        # add_source/remove_source drop the old document in a second step; a kill in between orphans it
+        removed = 0
+        for (doc_id,) in self._rows("SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM sources)"):
+            removed += self._rows("SELECT COUNT(*) FROM chunks WHERE document_id = ?", [doc_id])[0][0]
+            self.delete_document(doc_id)
         known = set(self.chunk_ids())
         stored = self.collection.get(include=[])["ids"]
         stray = [i for i in stored if i not in known]
         for i in range(0, len(stray), 5000):
             self.collection.delete(ids=stray[i : i + 5000])
-        return len(stray)
+        return removed + len(stray)
 
     def copy_original(self, path: Path, doc: Document) -> Path:
         """Keep a copy of the original for download; named by content so nothing collides."""

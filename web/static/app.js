@@ -21,10 +21,15 @@
   document.addEventListener("htmx:afterSwap", function (e) {
     // A source opened in the side panel: bring the highlighted passage into view.
     if (e.detail.target.id === "kalla") {
+      var panel = e.detail.target;
       var mark = document.getElementById("markerat");
-      e.detail.target.focus({ preventScroll: true });
-      if (mark) mark.scrollIntoView({ block: "center", behavior: "smooth" });
-      else e.detail.target.scrollIntoView({ block: "start", behavior: "smooth" });
+      panel.focus({ preventScroll: true });
+      if (getComputedStyle(panel).position === "sticky") {
+        // Wide screens: scroll only the panel, so the conversation stays where it was.
+        panel.scrollTo({ top: mark ? mark.offsetTop - panel.clientHeight / 3 : 0, behavior: "smooth" });
+      } else {
+        (mark || panel).scrollIntoView({ block: mark ? "center" : "start", behavior: "smooth" });
+      }
     }
   });
   document.addEventListener("htmx:sseBeforeMessage", function (e) {
