@@ -182,13 +182,13 @@ def retrieve(
 
     chunks = store.get_chunks(ranks)
     result.chunks = chunks
+    fused = rrf(ranks, settings.rrf_k)
     scored: list[tuple[float, Chunk]] = []
     for cid, rs in ranks.items():
         c = chunks.get(cid)
         if c is None:  # a vector SQLite no longer knows (interrupted ingest): never shown
             continue
-        score = sum(1.0 / (settings.rrf_k + r + 1) for r in rs)
-        score *= exact_boost.get(cid, 1.0)
+        score = fused[cid] * exact_boost.get(cid, 1.0)
         if parsed.intent == "decision" and c.part in ("beslut", "forslag"):
             score *= BOOST_DECISION_PART
         if parsed.namnd and c.namnd and _match_known(parsed.namnd, [c.namnd]):
@@ -218,6 +218,16 @@ def retrieve(
                 text = _join_overlapping(first.text, last.text)
         result.passages.append(_passage(best, text, best_score))
     return result
+
+
+def rrf(ranks: dict[str, list[int]], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion: each list a candidate appears in adds 1 / (k + rank + 1).
+
+    Args:
+        ranks: candidate id → its 0-based rank in each retriever that found it.
+        k: damping constant; 60 is the value of the original RRF paper.
+    """
+    return {cid: sum(1.0 / (k + r + 1) for r in rs) for cid, rs in ranks.items()}
 
 
 def _join_overlapping(a: str, b: str) -> str:

@@ -206,6 +206,8 @@ def ingest_paths(
                 sha = file_sha256(path)
                 doc_id = sha[:16]
                 previous = store.document_for_path(path)
+                if any(p.parsed.document.id == doc_id for p in batch.items):
+                    flush()  # an identical file waits in the batch: store it first, then this path joins it
                 if store.has_document(doc_id):
                     # same content already stored (here or under another path): embed nothing
                     if previous != doc_id:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -226,3 +230,53 @@ def test_original_file_copied_by_content(tmp_path, settings, fake_embedder):
     copy = store.original_file(doc)
     assert copy is not None and copy.read_text(encoding="utf-8") == DOC_A
     assert copy.name == f"{doc.sha256}.txt"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_chroma_server_mode(tmp_path, settings, embedder):
+    """CHROMA_HOST/CHROMA_PORT: the same code ingests into and searches a real Chroma server."""
+    import chromadb
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "server"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = None
+        deadline = time.monotonic() + 60
+        while client is None:
+            assert server.poll() is None, "Chroma-servern avslutades vid start"
+            try:
+                client = chromadb.HttpClient(host="127.0.0.1", port=port)
+                client.heartbeat()
+            except Exception:  # noqa: BLE001 - not listening yet
+                client = None
+                assert time.monotonic() < deadline, "Chroma-servern svarade inte inom 60 s"
+                time.sleep(0.3)
+        settings.chroma.host, settings.chroma.port = "127.0.0.1", port
+        write(tmp_path / "in", "a.txt", DOC_A)
+        write(tmp_path / "in", "b.txt", DOC_B)
+        summary = ingest_paths([tmp_path / "in"], settings, progress=False)
+        assert summary.ok and summary.documents_new == 2
+        store = assert_consistent(settings)
+        hits = store.dense_search(embedder.embed_query("cykelväg längs Storgatan"), k=2)
+        best = store.get_chunks([hits[0][0]])[hits[0][0]]
+        assert best.fil == "a.txt" and hits[0][1] > hits[1][1]
+        assert client.get_collection(settings.collection_name).count() == store.stats()["chunks"] == 2
+        assert not settings.chroma_dir.exists()  # nothing went to an embedded store on disk
+        assert ingest_paths([tmp_path / "in"], settings, progress=False).chunks_embedded == 0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

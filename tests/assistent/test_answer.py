@@ -1,0 +1,101 @@
+"""The extractive answerer: decisions quoted, facts cited, abstention, ambiguity, follow-ups."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistent.errors import QuestionError
+from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT
+
+
+def _cited_numbers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text.split("Källor:")[0])}
+
+
+def test_decision_question_quotes_the_decision_with_its_citation(assistant):
+    a = assistant.ask("Vad beslutade socialnämnden i Strömsund om bokslutet för 2023?")
+    assert not a.abstained
+    top = a.citations[0]
+    assert (top.kommun, top.paragraf, top.diarienummer) == ("Strömsunds kommun", "§ 16", "VSF.2023.59")
+    section = assistant.section(top.section_id).section
+    beslut = next(p.text for p in section.parts if p.kind == "beslut")
+    quoted = re.search(r"”(.+?)”", a.answer, re.S).group(1)
+    assert " ".join(quoted.split()) in " ".join(beslut.split())
+    assert "21 februari 2024" in a.answer
+
+
+def test_every_citation_is_used_and_every_marker_has_a_citation(assistant):
+    a = assistant.ask("Hur många gynnande biståndsbeslut hade inte verkställts i Gnesta under andra kvartalet 2023?")
+    assert not a.abstained
+    assert _cited_numbers(a.answer) == {c.n for c in a.citations}
+    assert "fem ej verkställda" in a.answer
+    assert all(c.kommun == "Gnesta kommun" for c in a.citations)
+
+
+def test_lookup_by_diarienummer_describes_the_case(assistant):
+    a = assistant.ask("Vad gäller ärende VSF.2023.363?")
+    assert "Handlingsplan mot våld i nära relationer" in a.answer
+    assert a.citations[0].diarienummer == "VSF.2023.363"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hur många platser har Strängnäs kommuns härbärge för hemlösa?",
+        "Vad har barn- och utbildningsnämnden i Gnesta beslutat om skolskjutsar till hösten 2023?",
+        "Vad beslutade socialnämnden i Malmö om hemtjänsten?",
+    ],
+)
+def test_unanswerable_questions_are_abstained_on_with_scope_and_near_misses(assistant, question):
+    a = assistant.ask(question)
+    assert a.abstained
+    assert a.answer.startswith(CANNOT_ANSWER)
+    assert "Jag sökte i" in a.answer
+    assert not a.citations
+
+
+def test_abstention_lists_closest_passages_as_maybe_relevant(assistant):
+    a = assistant.ask("Hur många platser har Strängnäs kommuns härbärge för hemlösa?")
+    assert MAYBE_RELEVANT in a.answer and a.passages
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad beslutade socialnämnden i Strömsund om avgiften för hemsjukvård?",
+        "Vilka fokusområden har socialkontoret i Strängnäs för 2024?",
+        "När löper avtalet för Solnas grupp- och träningsbostäder ut?",
+    ],
+)
+def test_answerable_questions_are_answered(assistant, question):
+    a = assistant.ask(question)
+    assert not a.abstained and a.citations
+
+
+def test_ambiguous_question_is_answered_per_kommun(assistant):
+    a = assistant.ask("Gick socialnämnden med underskott 2023?")
+    assert a.answer.startswith(AMBIGUOUS_INTRO.format(what="kommuner"))
+    assert len({c.kommun for c in a.citations}) >= 2
+
+
+def test_followup_uses_the_conversation(assistant):
+    first = "Vad beslutade socialnämnden i Strömsund om avgiften för hemsjukvård?"
+    a = assistant.ask("och vad kostar det?", history=[first])
+    assert not a.abstained
+    assert a.citations[0].diarienummer == "VSF.2024.8"
+    assert "400 kronor" in a.answer
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 1001])
+def test_empty_or_overlong_question_is_refused(assistant, question):
+    with pytest.raises(QuestionError):
+        assistant.ask(question)
+
+
+def test_stream_yields_deltas_that_add_up_to_the_answer(assistant):
+    events = list(assistant.ask_stream("Vad beslutade socialnämnden i Strömsund om bokslutet för 2023?"))
+    deltas = "".join(v for k, v in events if k == "delta")
+    kind, answer = events[-1]
+    assert kind == "answer" and deltas == answer.answer
