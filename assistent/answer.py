@@ -103,7 +103,10 @@ def _weight(term: str) -> float:
 
 
 # Abbreviations whose full stop does not end a sentence: "kl. 15:30", "t.ex. barn".
-_ABBREV = re.compile(r"\b(kl|t\.ex|bl\.a|ca|nr|s\.k|m\.m|resp|jfr|d\.v\.s|fr\.o\.m|t\.o\.m|dvs|st|tel|inkl|exkl|osv|mfl|m\.fl)\.", re.I)
+_ABBREV = re.compile(
+    r"\b(kl|t\.ex|bl\.a|ca|nr|s\.k|m\.m|resp|jfr|d\.v\.s|fr\.o\.m|t\.o\.m|dvs|st|tel|inkl|exkl|osv|mfl|m\.fl)\.",
+    re.I,
+)
 _SHIELD = "\u2024"  # one-dot leader: stands in for an abbreviation's full stop while splitting
 
 
@@ -122,7 +125,11 @@ def _units(section: Section) -> list[_Unit]:
         raw = raw.replace(_SHIELD, ".").strip()
         s = raw.strip(" \t-•–")
         is_item = raw[:1] in "-•–"
-        if len(s.split()) < (1 if is_item else 2) or _HEADING_LINE.match(s) or s.lower().rstrip(":") in headings:
+        if (
+            len(s.split()) < (1 if is_item else 2)
+            or _HEADING_LINE.match(s)
+            or s.lower().rstrip(":") in headings
+        ):
             continue
         if section.paragraf and s.lower().startswith(section.paragraf.lower()):
             continue
@@ -153,9 +160,18 @@ def _list_after(units: list[_Unit], i: int) -> tuple[str, ...]:
 
 def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]], q_terms: dict[str, float]):
     total = sum(q_terms.values()) or 1.0
-    wants_number = bool(re.search(r"\b(hur (många|mycket|mkt|manga|lång|stor|ofta)|hur mycke|andel|antal|belopp|kostar|procent)\b", fold(r.effective_question)))
+    wants_number = bool(
+        re.search(
+            r"\b(hur (många|mycket|mkt|manga|lång|stor|ofta)|hur mycke|andel|antal|belopp|kostar|procent)\b",
+            fold(r.effective_question),
+        )
+    )
     wants_list = bool(re.match(r"\s*(vilka|vad (ingår|innehåller))\b", r.effective_question.lower()))
-    wants_date = bool(re.search(r"\b(när|nar|vilket datum|period|tidpunkt|hur länge|hur lange)\b", r.effective_question.lower()))
+    wants_date = bool(
+        re.search(
+            r"\b(när|nar|vilket datum|period|tidpunkt|hur länge|hur lange)\b", r.effective_question.lower()
+        )
+    )
     found: list[_Sentence] = []
     for section, passage, rank in sections:
         units = _units(section)
@@ -238,7 +254,9 @@ def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]], lexical) 
         return Evidence(True, [])
     present: set[str] = set()
     for section, _, _ in sections[:5]:
-        present |= set(analyze(section.text)) | set(analyze(" ".join(section.heading_path + [section.rubrik or ""])))
+        present |= set(analyze(section.text)) | set(
+            analyze(" ".join(section.heading_path + [section.rubrik or ""]))
+        )
     n_chunks = max(len(lexical), 1)
     unknown, absent, weights = [], [], {}
     for w in _content_words(r, lexical):
@@ -341,7 +359,12 @@ def _when(section: Section, passage: Passage) -> str:
 
 
 def _ref(section: Section, passage: Passage) -> str:
-    bits = [section.paragraf, f"dnr {section.diarienummer or passage.diarienummer}" if (section.diarienummer or passage.diarienummer) else None]
+    bits = [
+        section.paragraf,
+        f"dnr {section.diarienummer or passage.diarienummer}"
+        if (section.diarienummer or passage.diarienummer)
+        else None,
+    ]
     bits = [b for b in bits if b]
     return f" ({', '.join(bits)})" if bits else ""
 
@@ -353,6 +376,7 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         candidates = [c for c in candidates if c[0].id in exact_ids] or candidates
     if not candidates:
         return False
+
     # The case's title says what it decides: "bokslutet för 2023" is § 16 "Bokslut 2023",
     # not a § that merely has a beslut and ranks one place higher.
     def fit(c: tuple[Section, Passage, int]) -> float:
@@ -369,16 +393,23 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     if kind == "beslut":
         comp.lines.append(f"{who} beslutade{when}{topic}{ref}: ”{quote}” [{n}]")
     else:
-        comp.lines.append(f"I tjänsteskrivelsen{topic}{ref} föreslås {who.lower() if who.startswith('Nämnden') else who} besluta: ”{quote}” [{n}]")
+        comp.lines.append(
+            f"I tjänsteskrivelsen{topic}{ref} föreslås {who.lower() if who.startswith('Nämnden') else who} besluta: ”{quote}” [{n}]"
+        )
     # the sentence from the ärende that best fits the question (amounts, reasons)
-    skip = " ".join(p.text for p in section.parts if p.kind in ("yrkande", "beslut", "forslag", "skickas_till"))
+    skip = " ".join(
+        p.text for p in section.parts if p.kind in ("yrkande", "beslut", "forslag", "skickas_till")
+    )
     facts = [
-        s for s in _score_sentences(r, [(section, passage, rank)], q_terms)
+        s
+        for s in _score_sentences(r, [(section, passage, rank)], q_terms)
         if s.text not in skip and not _HEADING_LINE.match(s.text)
     ]
     facts = [f for f in facts if len(f.text.split()) >= 6 and f.score > 0.2][:2]
     if facts:
-        comp.lines.append("Ur ärendet: " + " ".join(f.text for f in sorted(facts, key=lambda f: f.order)) + f" [{n}]")
+        comp.lines.append(
+            "Ur ärendet: " + " ".join(f.text for f in sorted(facts, key=lambda f: f.order)) + f" [{n}]"
+        )
     return True
 
 
@@ -406,26 +437,25 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
     return bool(comp.citations)
 
 
-
-
 def _body_text(section: Section) -> str:
     """The section's running text without its dnr/§ heading lines and its title."""
     src = next((p.text for p in section.parts if p.kind == "arende"), None) or section.text
     lines = [
-        ln for ln in src.splitlines()
+        ln
+        for ln in src.splitlines()
         if ln.strip() and not _HEADING_LINE.match(ln) and ln.strip() != (section.rubrik or "").strip()
     ]
     return " ".join(lines) or src
 
 
 def _passage_for(r: Retrieval, section: Section) -> Passage | None:
-    from assistent.retrieve import _passage
+    from assistent.retrieve import to_passage
 
     chunks = [c for c in r.chunks.values() if c.section_id == section.id]
     if not chunks:
         return None
     best = min(chunks, key=lambda c: c.index)
-    return _passage(best, best.text, 0.0)
+    return to_passage(best, best.text, 0.0)
 
 
 def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentences: int) -> bool:
@@ -511,7 +541,7 @@ def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
             break
         by_section.setdefault(s.section.id, []).append(s)
     shown = 0
-    for sid, items in sorted(by_section.items(), key=lambda kv: kv[1][0].rank)[:3]:
+    for items in sorted(by_section.values(), key=lambda group: group[0].rank)[:3]:
         items = sorted(items[:4], key=lambda s: s.order)
         first = items[0]
         comp.lines.append(f"{(first.section.rubrik or 'Ur dokumentet')}{_ref(first.section, first.passage)}:")
@@ -538,7 +568,7 @@ def _compose_ambiguous(comp: _Composer, r: Retrieval, sections, q_terms) -> bool
     top = _score_sentences(r, sections[:6], q_terms)
     best = top[0].score if top else 0
     answered = []
-    for kommun, secs in kommuner.items():
+    for kommun in kommuner:
         own = [s for s in top if s.passage.kommun == kommun][:2]
         if own and own[0].score >= 0.6 * best:
             answered.append((kommun, own))
@@ -594,7 +624,11 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     if not done:
         return abstention(assistant, r, Evidence(False, [], "inga meningar"))
     return Answer(
-        question=r.question, answer=comp.text(), citations=comp.citations, passages=r.passages, mode="extraktiv"
+        question=r.question,
+        answer=comp.text(),
+        citations=comp.citations,
+        passages=r.passages,
+        mode="extraktiv",
     )
 
 
@@ -626,8 +660,7 @@ def _check_question(question: str) -> str:
 
 def _pieces(text: str) -> Iterator[str]:
     """Stream an extractive answer line by line (it exists whole; this keeps one code path)."""
-    for line in text.splitlines(keepends=True):
-        yield line
+    yield from text.splitlines(keepends=True)
 
 
 def answer_stream(
@@ -677,6 +710,9 @@ def answer_stream(
         return
     cited = sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text) if 1 <= int(n) <= len(sources)})
     citations = [Citation(**sources[n - 1].model_dump(), n=n) for n in cited]
-    yield "answer", Answer(
-        question=q, answer=text, citations=citations, passages=r.passages, mode="generativ", notes=notes
+    yield (
+        "answer",
+        Answer(
+            question=q, answer=text, citations=citations, passages=r.passages, mode="generativ", notes=notes
+        ),
     )

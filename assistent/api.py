@@ -1,10 +1,10 @@
 """The public Python API. The CLI, the web app and eval all go through ``Assistant``.
 
-    from assistent import Assistant
-    a = Assistant()                      # settings from the environment
-    answer = a.ask("vad beslutade socialnämnden om avgiften för hemsjukvård?")
-    for ev in a.ask_stream(question): ...  # ("delta", str) events, then ("answer", Answer)
-    result = a.search("hemsjukvårdsavgift", filters=Filters(kommun="Strömsunds kommun"), k=10)
+from assistent import Assistant
+a = Assistant()                      # settings from the environment
+answer = a.ask("vad beslutade socialnämnden om avgiften för hemsjukvård?")
+for ev in a.ask_stream(question): ...  # ("delta", str) events, then ("answer", Answer)
+result = a.search("hemsjukvårdsavgift", filters=Filters(kommun="Strömsunds kommun"), k=10)
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ class Assistant:
 
     # ------------------------------------------------------------------ questions
     def search(
-        self, query: str, filters: Filters | None = None, k: int | None = None, history: list[str] | None = None
+        self,
+        query: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        history: list[str] | None = None,
     ) -> SearchResult:
         """Ranked passages for a question (hybrid dense + BM25, fused, boosted, filtered).
 

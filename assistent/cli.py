@@ -66,7 +66,7 @@ def status() -> None:
     click.echo(f"Datakatalog: {settings.data_dir.resolve()}")
     click.echo(f"Samling: {settings.collection_name} ({settings.embedding.model})")
     click.echo(f"Dokument: {stats['documents']}  avsnitt: {stats['sections']}  delar: {stats['chunks']}")
-    for doc, n_sec, n_chunks, when in store.list_documents():
+    for doc, n_sec, n_chunks, _ingested in store.list_documents():
         datum = doc.datum.isoformat() if doc.datum else "–"
         click.echo(
             f"  {doc.fil:45.45}  {doc.dokumenttyp:16} {doc.kommun or '–':20.20} {datum}  "
@@ -79,9 +79,16 @@ def _filter_options(f):
         [
             click.option("--kommun", help="Bara dokument från denna kommun, t.ex. 'Gnesta kommun'."),
             click.option("--namnd", help="Bara denna nämnd, t.ex. 'Socialnämnden'."),
-            click.option("--dokumenttyp", help="protokoll, kallelse, tjansteskrivelse, plan, riktlinje, rapport, ovrigt"),
-            click.option("--fran", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Från datum (ÅÅÅÅ-MM-DD)."),
-            click.option("--till", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Till datum (ÅÅÅÅ-MM-DD)."),
+            click.option(
+                "--dokumenttyp",
+                help="protokoll, kallelse, tjansteskrivelse, plan, riktlinje, rapport, ovrigt",
+            ),
+            click.option(
+                "--fran", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Från datum (ÅÅÅÅ-MM-DD)."
+            ),
+            click.option(
+                "--till", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Till datum (ÅÅÅÅ-MM-DD)."
+            ),
         ]
     ):
         f = opt(f)
@@ -134,7 +141,9 @@ def search(query, k, as_json, **filters) -> None:
         for i, p in enumerate(result.passages, 1):
             from assistent.answer import citation_label
 
-            click.echo(f"\n{i}. {citation_label(p)} · {p.rubrik or ''} ({p.fil}{', s. ' + str(p.sida) if p.sida else ''})")
+            click.echo(
+                f"\n{i}. {citation_label(p)} · {p.rubrik or ''} ({p.fil}{', s. ' + str(p.sida) if p.sida else ''})"
+            )
             click.echo("   " + p.text[:300].replace("\n", " ") + ("…" if len(p.text) > 300 else ""))
 
 
@@ -172,6 +181,7 @@ def _add_eval_command() -> None:
 
 
 _add_eval_command()
+
 
 @main.command()
 @click.option("--host", default=None, help="Adress att lyssna på (standard: ASSISTENT_WEB_HOST).")

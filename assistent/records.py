@@ -16,9 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-DocType = Literal[
-    "protokoll", "kallelse", "tjansteskrivelse", "plan", "riktlinje", "rapport", "ovrigt"
-]
+DocType = Literal["protokoll", "kallelse", "tjansteskrivelse", "plan", "riktlinje", "rapport", "ovrigt"]
 #: Swedish labels for display.
 DOCTYPE_LABELS: dict[str, str] = {
     "protokoll": "Protokoll",

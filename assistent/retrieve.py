@@ -108,7 +108,9 @@ def _where(f: Filters) -> dict | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _exact_sections(assistant: Assistant, parsed: ParsedQuery, f: Filters) -> tuple[list[Section], list[Section]]:
+def _exact_sections(
+    assistant: Assistant, parsed: ParsedQuery, f: Filters
+) -> tuple[list[Section], list[Section]]:
     """Sections named by dnr and by § in the question (within the scope)."""
     store = assistant.store
     by_dnr: dict[str, Section] = {}
@@ -184,7 +186,7 @@ def retrieve(
     result.chunks = chunks
     fused = rrf(ranks, settings.rrf_k)
     scored: list[tuple[float, Chunk]] = []
-    for cid, rs in ranks.items():
+    for cid in ranks:
         c = chunks.get(cid)
         if c is None:  # a vector SQLite no longer knows (interrupted ingest): never shown
             continue
@@ -216,7 +218,7 @@ def retrieve(
             if abs(second.index - best.index) == 1:
                 first, last = sorted((best, second), key=lambda c: c.index)
                 text = _join_overlapping(first.text, last.text)
-        result.passages.append(_passage(best, text, best_score))
+        result.passages.append(to_passage(best, text, best_score))
     return result
 
 
@@ -239,7 +241,7 @@ def _join_overlapping(a: str, b: str) -> str:
     return a + " " + b
 
 
-def _passage(c: Chunk, text: str, score: float) -> Passage:
+def to_passage(c: Chunk, text: str, score: float) -> Passage:
     return Passage(
         kommun=c.kommun,
         namnd=c.namnd,

@@ -59,7 +59,9 @@ class ChromaSettings(BaseSettings):
 class LLMSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTENT_LLM_", **_ENV)
 
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8080/v1")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://localhost:8080/v1"
+    )
     model: str | None = Field(None, description="model name at that endpoint")
     api_key: str = Field("ingen-nyckel", description="API key (local servers accept anything)")
     temperature: float = Field(0.1, description="sampling temperature")
@@ -77,7 +79,9 @@ class RetrievalSettings(BaseSettings):
     k: int = Field(10, description="passages returned by search/ask")
     candidates: int = Field(40, description="candidates taken from each retriever before fusion")
     rrf_k: int = Field(60, description="reciprocal rank fusion constant")
-    reranker: str | None = Field(None, description="optional cross-encoder model name/path (none ships offline)")
+    reranker: str | None = Field(
+        None, description="optional cross-encoder model name/path (none ships offline)"
+    )
 
 
 class IngestSettings(BaseSettings):
@@ -104,7 +108,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="where the store, caches and converted models live")
     model_cache: Path | None = Field(
-        None, description="where converted models are cached (ASSISTENT_MODEL_CACHE); default <data_dir>/models"
+        None,
+        description="where converted models are cached (ASSISTENT_MODEL_CACHE); default <data_dir>/models",
     )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)

@@ -246,7 +246,7 @@ def test_format_report(parsed):
     assert "SN.2023.62" in report and "beslut" in report
 
 
-@pytest.mark.parametrize("prefix", ["000", "001", "003"])
+@pytest.mark.parametrize("prefix", ["000", "001", "003", "004"])
 def test_cleaned_text_segments_the_same(parsed, prefix):
     """The segmenter runs after ingest.clean: the citable units must survive cleaning."""
     cleaned = segment(clean_document(_corpus_raw(prefix)))
