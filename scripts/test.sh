@@ -4,5 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 bash scripts/setup.sh
+# llama-cpp-python's server + the small GGUF model for tests/assistent/test_llm.py (-m llm);
+# compiles once per machine (~9 min, pip caches the wheel), then only checks the model's hash.
+bash scripts/fetch-llm.sh >/dev/null
 . .venv/bin/activate
 exec python -m pytest "$@"

@@ -159,7 +159,7 @@ def test_generate_stream_sends_numbered_sources_and_streams_tokens():
         ("Det kom 120 föräldrar till ANDTS-kvällen.", "påstående utan källa"),
     ],
 )
-def test_unverifiable_answer_is_replaced_by_the_extractive_one(corpus_settings, reply, reason):
+def test_unverifiable_answer_is_replaced_by_the_extractive_one(corpus_settings, assistant, reply, reason):
     with _ScriptedServer(reply) as server:
         deltas, final = _ask(_with_llm(corpus_settings, server.base_url, "liar"))
     assert len(server.requests) == 1
@@ -168,32 +168,31 @@ def test_unverifiable_answer_is_replaced_by_the_extractive_one(corpus_settings, 
     replaced = [v for k, v in deltas if k == "replace"]
     assert replaced == [final.answer]  # ... and then the verified replacement
     assert final.mode == "extraktiv" and not final.abstained
-    assert "120" in final.answer
+    assert final.answer == assistant.ask(QUESTION).answer
     (note,) = final.notes
     assert note.startswith(VERIFY_FAILED_START) and reason in note
 
 
 @pytest.mark.slow
-def test_partly_wrong_answer_is_repaired(corpus_settings):
-    good = "Det kom 120 föräldrar till ANDTS-kvällen [1]."
-    with _ScriptedServer(good + " Nästa kväll kommer 987 654 föräldrar [1].") as server:
+def test_partly_wrong_answer_is_repaired(corpus_settings, assistant):
+    sources = assistant.ask(QUESTION).passages[:6]
+    n = next(i for i, p in enumerate(sources, start=1) if "120" in p.text)  # the ANDTS passage
+    good = f"Det kom 120 föräldrar till ANDTS-kvällen [{n}]."
+    with _ScriptedServer(good + f" Nästa kväll kommer 987 654 föräldrar [{n}].") as server:
         deltas, final = _ask(_with_llm(corpus_settings, server.base_url, "liar"))
-    if "120" not in final.passages[0].text:
-        pytest.fail("the ANDTS passage is no longer ranked first; pick another question")
     assert final.mode == "generativ" and final.answer == good
-    assert "replace" not in [k for k, _ in deltas]
-    assert [c.n for c in final.citations] == [1]
+    assert [c.n for c in final.citations] == [n]
     assert "togs bort" in final.notes[0] and "987654" in final.notes[0]
 
 
 @pytest.mark.slow
-def test_unreachable_endpoint_falls_back_to_the_extractive_answer(corpus_settings):
+def test_unreachable_endpoint_falls_back_to_the_extractive_answer(corpus_settings, assistant):
     base_url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
     t0 = time.perf_counter()
     deltas, final = _ask(_with_llm(corpus_settings, base_url, "ingen"))
     assert time.perf_counter() - t0 < 30
     assert [v for k, v in deltas if k == "replace"] == [final.answer]
-    assert final.mode == "extraktiv" and "120" in final.answer
+    assert final.mode == "extraktiv" and final.answer == assistant.ask(QUESTION).answer
     (note,) = final.notes
     assert base_url in note and "Svaret kommer direkt ur dokumenten" in note
 
@@ -223,7 +222,7 @@ def llama_server() -> Iterator[str]:
         sys.executable, "-m", "llama_cpp.server",
         "--model", model, "--model_alias", MODEL_ALIAS,
         "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "4096", "--verbose", "False",
+        "--n_ctx", "4096", "--n_threads", "2", "--verbose", "False",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base_url = f"http://127.0.0.1:{port}/v1"
@@ -262,7 +261,7 @@ def test_real_server_streams_tokens(llama_server):
 
 @pytest.mark.llm
 @pytest.mark.slow
-def test_real_server_answer_is_verified_or_replaced(llama_server, corpus_settings):
+def test_real_server_answer_is_verified_or_replaced(llama_server, corpus_settings, assistant):
     deltas, final = _ask(_with_llm(corpus_settings, llama_server, MODEL_ALIAS, temperature=0))
     streamed = "".join(v for k, v in deltas if k == "delta")
     assert streamed.strip(), "the model streamed nothing"
@@ -273,12 +272,11 @@ def test_real_server_answer_is_verified_or_replaced(llama_server, corpus_setting
         assert final.citations and {c.n for c in final.citations} == set(cited_numbers(final.answer))
         for c in final.citations:
             assert c.chunk_id == final.passages[c.n - 1].chunk_id
-        assert "replace" not in [k for k, _ in deltas]
     elif final.abstained:
         assert final.answer.startswith(CANNOT_ANSWER) and streamed.strip().startswith(CANNOT_ANSWER)
     else:
         # rejected by the verifier: the user is told, and gets the extractive answer instead
         assert [v for k, v in deltas if k == "replace"] == [final.answer]
         assert any(n.startswith(VERIFY_FAILED_START) for n in final.notes), final.notes
-        assert "120" in final.answer
+        assert final.answer == assistant.ask(QUESTION).answer
     print(f"\nmodellens svar: {streamed!r}\nvisat ({final.mode}): {final.answer!r}\nnoter: {final.notes}")
