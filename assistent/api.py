@@ -35,6 +35,21 @@ class SectionView:
     chunks: list[Chunk]
 
 
+def load_reranker(name: str):
+    """A sentence-transformers CrossEncoder by name or path; ModelError when it cannot load."""
+    from assistent.errors import ModelError
+
+    try:
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(name)
+    except Exception as exc:  # hub unreachable, no such model, broken folder
+        raise ModelError(
+            f"Omrankningsmodellen {name!r} kunde inte laddas ({exc}). Ange en lokal sökväg i "
+            "ASSISTENT_RETRIEVAL_RERANKER eller ta bort inställningen."
+        ) from exc
+
+
 class Assistant:
     """One store + one embedding model + the answerers. Thread-safe for reading."""
 
@@ -44,6 +59,7 @@ class Assistant:
         self.settings = settings or get_settings()
         self.store = Store(self.settings)
         self._embedder = None
+        self._reranker = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ models
@@ -56,6 +72,15 @@ class Assistant:
 
                     self._embedder = get_embedder(self.settings)
         return self._embedder
+
+    @property
+    def reranker(self):
+        """The configured cross-encoder (settings.retrieval.reranker), loaded on first use."""
+        if self._reranker is None:
+            with self._lock:
+                if self._reranker is None:
+                    self._reranker = load_reranker(self.settings.retrieval.reranker or "")
+        return self._reranker
 
     def warm_up(self) -> None:
         """Load the model and the lexical index now rather than on the first question."""

@@ -162,13 +162,15 @@ def retrieve(
     allowed = store.chunk_ids_where(f)
     ranks: dict[str, list[int]] = defaultdict(list)
 
-    # dense
-    qvec = assistant.embedder.embed_query(parsed.search_text)
+    # dense: the question spelt as the documents spell it ("stromsund" → "Strömsund"), since
+    # e5 reads "barnutredingar" as a different word while BM25 has its own typo repair
+    lexical = store.lexical()
+    qvec = assistant.embedder.embed_query(lexical.restore(parsed.search_text))
     for rank, (cid, sim) in enumerate(store.dense_search(qvec, n, _where(f))):
         ranks[cid].append(rank)
         result.dense_sim[cid] = sim
     # lexical
-    for rank, (cid, _score) in enumerate(store.lexical().search(parsed.search_text, n, allowed_ids=allowed)):
+    for rank, (cid, _score) in enumerate(lexical.search(parsed.search_text, n, allowed_ids=allowed)):
         ranks[cid].append(rank)
 
     # exact references: every chunk of the named sections joins the candidates
@@ -201,6 +203,8 @@ def retrieve(
             score *= BOOST_DOCTYPE
         scored.append((score, c))
     scored.sort(key=lambda t: -t[0])
+    if settings.reranker:
+        scored = _rerank(assistant, parsed.search_text, scored[:n], exact_boost)
 
     # one passage per section: the best chunk, joined by the section's next-best chunk
     # when that one also made the candidates (a fact often straddles a chunk border)
@@ -220,6 +224,20 @@ def retrieve(
                 text = _join_overlapping(first.text, last.text)
         result.passages.append(to_passage(best, text, best_score))
     return result
+
+
+def _rerank(
+    assistant: Assistant, query: str, scored: list[tuple[float, Chunk]], exact: dict[str, float]
+) -> list[tuple[float, Chunk]]:
+    """Reorder the fused candidates by a cross-encoder (optional; none ships offline).
+
+    The cross-encoder's score decides the order, except that chunks of a section the
+    question names (dnr, §) stay ahead: a model cannot know that "§ 26" means that §.
+    """
+    model = assistant.reranker
+    ce = model.predict([(query, c.embed_text) for _, c in scored], show_progress_bar=False)
+    out = [(float(x) + (1e3 if c.id in exact else 0.0), c) for x, (_, c) in zip(ce, scored, strict=True)]
+    return sorted(out, key=lambda t: -t[0])
 
 
 def rrf(ranks: dict[str, list[int]], k: int = 60) -> dict[str, float]:

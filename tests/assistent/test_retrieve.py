@@ -76,3 +76,26 @@ def test_followup_borrows_the_topic_of_the_previous_question(assistant):
     first = "Vad beslutade socialnämnden i Strömsund om avgiften för hemsjukvård?"
     r = retrieve(assistant, "och hur mycket höjs den?", history=[first])
     assert r.passages[0].diarienummer == "VSF.2024.8"
+
+
+def test_configured_reranker_reorders_but_keeps_named_sections_first(corpus_settings):
+    """Any CrossEncoder-loadable folder works; the converted e5 folder (random head) stands in."""
+    from assistent.api import Assistant
+    from ingest.e5convert import ensure_converted
+
+    folder = ensure_converted(corpus_settings.models_dir)
+    retrieval = corpus_settings.retrieval.model_copy(update={"reranker": str(folder)})
+    a = Assistant(corpus_settings.model_copy(update={"retrieval": retrieval}))
+    r = retrieve(a, "Vad handlar § 26 om i Strömsund?")
+    assert r.passages[0].paragraf == "§ 26"
+    assert len(r.passages) == 10
+
+
+def test_unloadable_reranker_is_a_clear_error(corpus_settings):
+    from assistent.api import Assistant
+    from assistent.errors import ModelError
+
+    retrieval = corpus_settings.retrieval.model_copy(update={"reranker": "/finns/inte/modell"})
+    a = Assistant(corpus_settings.model_copy(update={"retrieval": retrieval}))
+    with pytest.raises(ModelError, match="Omrankningsmodellen"):
+        retrieve(a, "hemtjänst")
