@@ -162,6 +162,10 @@ class LexicalIndex:
         f = fold(word)
         if f in self._surface or len(f) < MIN_TYPO_LEN or is_stopword(word) or zipf(word) >= KNOWN_WORD_ZIPF:
             return None
+        # Another inflection of a word the corpus has is no typo: "bokslutet" must not
+        # become "beslutet" (2 edits) because the corpus only says "bokslut".
+        if any(t in self._term_index for t in analyze(word, compounds=False)):
+            return None
         max_d = 1 if len(f) <= 6 else 2
         # Only words whose length is within max_d can be within max_d edits.
         pool = [w for n in range(len(f) - max_d, len(f) + max_d + 1) for w in self._by_len.get(n, ())]

@@ -166,3 +166,10 @@ def test_build_and_search_speed():
         big.search(q, k=40)
     per_query = (time.perf_counter() - start) / (len(queries) * 5)
     assert per_query < 0.020, f"{per_query * 1000:.1f} ms"
+
+
+def test_inflection_of_a_corpus_word_is_not_corrected_as_a_typo():
+    """'bokslutet' is 'bokslut' inflected, not a misspelt 'beslutet' two edits away."""
+    index = LexicalIndex.build(["a", "b"], ["Socialnämnden godkänner bokslut 2023.", "Beslutet skickas till KF."])
+    assert index.correct("bokslutet") is None
+    assert "bokslutet" in index.restore("om bokslutet för 2023")
