@@ -476,6 +476,15 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
         if len({c.section.id for c in chosen} | {s.section.id}) > 3:
             continue
         chosen.append(s)
+    # The best sentence's successor usually carries its figure or reason ("… jämförbara
+    # med regionen." → "Jämförelse med besöksavgift inom region Jämtland Härjedalen …").
+    top = chosen[0]
+    if not top.following:
+        units = _units(top.section)
+        if top.order + 1 < len(units) and len(units[top.order + 1].text.split()) >= 4:
+            nxt = units[top.order + 1].text
+            if all(nxt != c.text for c in chosen):
+                chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, top.order + 1))
     # read in document order within each section, sections in rank order
     chosen.sort(key=lambda s: (s.rank, s.order))
     for s in chosen:

@@ -79,6 +79,7 @@ class Document(BaseModel):
     titel: str | None = None
     n_pages: int = 0
     issues: list[PageIssue] = Field(default_factory=list, description="skipped/garbled/OCR pages")
+    parser_version: int = Field(0, description="ingest.pipeline.PARSER_VERSION that produced it")
 
 
 class SectionPart(BaseModel):

@@ -92,16 +92,21 @@ _CHAR_MAP = {
 }
 _CHAR_TABLE = str.maketrans(_CHAR_MAP)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Formatting tags that leak into text exported from some case systems ("<p>Organisation: …</p>",
+# '<ul style="list-style…">'). Only these layout tags go; anything else, <script> included,
+# stays as the text it is and is escaped wherever it is shown.
+_LAYOUT_TAGS = re.compile(r"</?(?:p|ul|ol|li|br|div|span|strong|em|b|i|u|table|tr|td|th|tbody|thead)(?:\s[^<>]*)?/?>", re.I)
 
 
 def normalise_unicode(text: str) -> str:
-    """NFC, remove soft hyphens/zero-width/private-use chars, map ligatures, tidy spaces, ≤2 blank lines.
+    """NFC, remove soft hyphens/zero-width/private-use chars and layout tags, map ligatures, tidy spaces, ≤2 blank lines.
 
     Args:
         text: raw page text.
     """
     text = unicodedata.normalize("NFC", text).translate(_CHAR_TABLE)
     text = _PRIVATE_USE.sub("", text)
+    text = _LAYOUT_TAGS.sub(" ", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     lines = [line.strip(" ") for line in text.split("\n")]
     text = "\n".join(lines)

@@ -27,6 +27,9 @@ from ingest.segment import segment
 from ingest.store import Store
 
 _EMBED_BATCH = 256
+#: Bump when reading, cleaning, segmentation or chunking changes what a file turns into:
+#: documents stored by an older version are then parsed and embedded again, once.
+PARSER_VERSION = 2
 
 
 class FileFailure(BaseModel):
@@ -129,6 +132,7 @@ def parse_file(path: Path, settings: Settings, count_tokens: Callable[[str], int
     """read → clean → segment → chunk for one file. Raises InputFileError on bad input."""
     raw = read_file(path, settings)
     parsed = segment(clean_document(raw))
+    parsed.document.parser_version = PARSER_VERSION
     chunks = chunk_document(parsed, settings.chunk, count_tokens, settings.embedding.max_tokens)
     if not chunks:
         raise InputFileError(str(path), "ingen text att indexera efter tolkning")
@@ -208,7 +212,10 @@ def ingest_paths(
                 previous = store.document_for_path(path)
                 if any(p.parsed.document.id == doc_id for p in batch.items):
                     flush()  # an identical file waits in the batch: store it first, then this path joins it
-                if store.has_document(doc_id):
+                stored = store.get_document(doc_id)
+                if stored is not None and stored.parser_version != PARSER_VERSION:
+                    previous = previous or doc_id  # re-parse in place: counts as updated
+                elif stored is not None:
                     # same content already stored (here or under another path): embed nothing
                     if previous != doc_id:
                         store.add_source(path, doc_id)

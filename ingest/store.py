@@ -219,6 +219,9 @@ class Store:
         if len(chunks) != len(embeddings):
             raise StoreError(f"{doc.fil}: {len(chunks)} delar men {len(embeddings)} vektorer")
         previous = self.document_for_path(path)
+        # re-parsing the same file (a newer parser) may yield fewer chunks: their vectors go after COMMIT
+        old_ids = {r[0] for r in self._rows("SELECT id FROM chunks WHERE document_id = ?", [doc.id])}
+        stale = sorted(old_ids - {c.id for c in chunks})
         orphaned = False
         step = 5000  # below Chroma's max batch size (5461)
         for i in range(0, len(chunks), step):
@@ -266,7 +269,16 @@ class Store:
                 raise
         if orphaned:
             self.collection.delete(where={"document_id": previous})
+        for i in range(0, len(stale), step):
+            self.collection.delete(ids=stale[i : i + step])
         self._lexical = None
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = ?", [key])
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._rows("INSERT OR REPLACE INTO meta VALUES (?,?)", [key, value])
 
     def add_source(self, path: Path, doc_id: str) -> None:
         """Point ``path`` at an already stored document (same content found at another path)."""

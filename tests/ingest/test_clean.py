@@ -201,3 +201,16 @@ def test_clean_is_idempotent(path: Path, settings):
     settings.ingest.ocr = False
     once = clean_document(read_file(path, settings))
     assert clean_document(once) == once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<p>Organisation: Hemtjänst Gnesta</p>", "Organisation: Hemtjänst Gnesta"),
+        ('Innehåll: <ul style="list-style-type: disc"><li>ANDTS</li></ul>', "Innehåll: ANDTS"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+        ("villkor a < b > c", "villkor a < b > c"),
+    ],
+)
+def test_layout_tags_from_case_systems_are_removed_other_markup_kept(text, expected):
+    assert " ".join(normalise_unicode(text).split()) == expected

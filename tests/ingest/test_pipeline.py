@@ -48,6 +48,22 @@ def test_second_ingest_embeds_nothing(tmp_path, settings):
     assert assert_consistent(settings).stats() == counts
 
 
+def test_documents_from_an_older_parser_are_parsed_again_once(tmp_path, settings, monkeypatch):
+    import ingest.pipeline as pipeline
+
+    folder = _folder(tmp_path)
+    ingest_paths([folder], settings, progress=False)
+    counts = assert_consistent(settings).stats()
+    monkeypatch.setattr(pipeline, "PARSER_VERSION", pipeline.PARSER_VERSION + 1)
+    upgraded = ingest_paths([folder], settings, progress=False)
+    assert upgraded.documents_updated == 2 and upgraded.documents_new == 0 and upgraded.chunks_embedded > 0
+    store = assert_consistent(settings)
+    assert store.stats() == counts
+    assert {d.parser_version for d, *_ in store.list_documents()} == {pipeline.PARSER_VERSION}
+    again = ingest_paths([folder], settings, progress=False)
+    assert again.chunks_embedded == 0 and again.documents_unchanged == 2
+
+
 def test_changed_file_replaces_its_chunks(tmp_path, settings):
     folder = _folder(tmp_path)
     ingest_paths([folder], settings, progress=False)
