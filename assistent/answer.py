@@ -46,7 +46,8 @@ _GENERIC = {
     år året dokument protokoll protokollet fråga frågan nu tid ny nya kom komm sitt sin sina hos
     mkt mycke nåt nån nåra typ o å""".split()
 }
-_GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w, compounds=False)} | _GENERIC
+# with compound parts: "socialnämnden" must not make "social" a topic of the question
+_GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w)} | _GENERIC
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])|\n+")
 _HAS_NUMBER = re.compile(r"\d")
@@ -98,7 +99,10 @@ def _terms(text: str) -> set[str]:
 
 def _weight(term: str) -> float:
     """Rarer words say more about what the question is after: weight 1 for a common
-    word (Zipf 6, 'år'), up to 4 for a word wordfreq barely knows (Zipf ≤ 3)."""
+    word (Zipf 6, 'år'), up to 4 for a word wordfreq barely knows (Zipf ≤ 3). Numbers
+    weigh 1.5: a year names the period, and most sentences of a plan repeat it."""
+    if term[:1].isdigit():
+        return 1.5
     return min(4.0, max(1.0, 1.0 + (6.0 - zipf(term))))
 
 
