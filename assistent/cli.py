@@ -1,7 +1,7 @@
 """`assistent` command line: ingest, search, ask, serve, eval, status.
 
 Errors meant for users (AssistentError) become one clean line on stderr and exit
-code 1, in one place (``_Group.invoke``); anything else is a bug and shows a traceback.
+code 1, in one place (``UserErrorGroup.invoke``); anything else is a bug and shows a traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from assistent.errors import AssistentError
 from assistent.settings import get_settings, offline_env
 
 
-class _Group(click.Group):
+class UserErrorGroup(click.Group):
+    """Turns AssistentError into one line on stderr and exit code 1 (every command group uses it)."""
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -25,7 +27,7 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=UserErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Nämndassistenten: frågor och svar om kommunala nämndbeslut, med källhänvisningar."""
     offline_env()
