@@ -680,6 +680,24 @@ def _pieces(text: str) -> Iterator[str]:
     yield from text.splitlines(keepends=True)
 
 
+#: Words of source text given to an LLM: ~1,800 words is ~3,000 tokens of Swedish, which
+#: leaves room for the prompt and the answer in a 4,096-token context (six full passages
+#: measured 4,400 tokens with Qwen's tokenizer and overflowed it).
+LLM_SOURCE_WORDS = 1800
+
+
+def _llm_sources(passages: list[Passage]) -> list[Passage]:
+    """The best passages that fit the LLM's word budget (at least one)."""
+    out, used = [], 0
+    for p in passages[:6]:
+        n = len(p.text.split())
+        if out and used + n > LLM_SOURCE_WORDS:
+            break
+        out.append(p)
+        used += n
+    return out
+
+
 def answer_stream(
     assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
 ) -> Iterator[tuple[str, Any]]:
@@ -692,31 +710,36 @@ def answer_stream(
             yield "delta", piece
         yield "answer", extractive
         return
-    from assistent.llm import generate_stream
-    from assistent.verify import repair, verify_answer
+    from assistent.llm import generate_stream, source_text
+    from assistent.verify import cited_numbers, repair, verify_answer
 
-    sources = r.passages[:6]
+    sources = _llm_sources(r.passages)
     produced: list[str] = []
     try:
         for token in generate_stream(assistant.settings.llm, q, sources, history or []):
             produced.append(token)
             yield "delta", token
     except ModelError as exc:
-        final = extractive.model_copy(update={"notes": [f"{exc} Svaret kommer direkt ur dokumenten."]})
+        final = extractive.model_copy(
+            update={"notes": [*extractive.notes, f"{exc} Svaret kommer direkt ur dokumenten."]}
+        )
         yield "replace", final.answer
         yield "answer", final
         return
     text = "".join(produced).strip()
-    check = verify_answer(text, [p.text for p in sources])
+    # verified against exactly what the model saw: label line (dates, §, dnr) + text
+    seen = [source_text(p) for p in sources]
+    check = verify_answer(text, seen)
     notes: list[str] = []
     if not check.ok:
         fixed = repair(text, check)
-        if fixed and verify_answer(fixed, [p.text for p in sources]).ok:
+        if fixed and verify_answer(fixed, seen).ok:
             text = fixed
             notes.append(f"Delar av det genererade svaret togs bort vid verifieringen ({check.reason}).")
+            yield "replace", text
         else:
             notes.append(VERIFY_FAILED.format(reason=check.reason))
-            final = extractive.model_copy(update={"notes": notes})
+            final = extractive.model_copy(update={"notes": [*extractive.notes, *notes]})
             yield "replace", final.answer
             yield "answer", final
             return
@@ -725,7 +748,7 @@ def answer_stream(
         yield "replace", final.answer
         yield "answer", final
         return
-    cited = sorted({int(n) for n in re.findall(r"\[(\d{1,2})\]", text) if 1 <= int(n) <= len(sources)})
+    cited = sorted({n for n in cited_numbers(text) if 1 <= n <= len(sources)})
     citations = [Citation(**sources[n - 1].model_dump(), n=n) for n in cited]
     yield (
         "answer",

@@ -26,6 +26,8 @@ _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•–])\s+")
 # numbers with Swedish decimal comma and thousands spaces (space, no-break space, narrow
 # no-break space): 6 914,4 · 11,2 · 400 · the parts of 2024-02-21
 _NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|(?<![\w.,])-?\d+(?:[.,]\d+)*")
+# a word of letters: a sentence needs a few to state something
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
 _MONTH_WORD = re.compile(rf"\b({_MONTHS})\b", re.I)
 _MONTH_NR = {m: str(i) for i, m in enumerate(_MONTHS.split("|"), start=1)}
@@ -110,6 +112,14 @@ def verify_answer(answer: str, sources: list[str]) -> Verification:
             continue
         cites = cited_numbers(sentence)
         numbers, dnrs = _facts(_CITE.sub(" ", sentence))
+        if sentence.endswith("?") and not (numbers or dnrs):
+            # a small model may echo the question with a [1]: that answers nothing
+            continue
+        if len(_WORD.findall(_CITE.sub(" ", sentence))) < 2 and (numbers or dnrs):
+            # "[2] 3" (seen from Qwen2.5-0.5B): a number found in the source is no statement
+            problems.append(f"tal utan sammanhang: ”{sentence[:60]}”")
+            bad.append(sentence)
+            continue
         if not cites:
             if numbers or dnrs:
                 problems.append(f"påstående utan källa: ”{sentence[:60]}”")

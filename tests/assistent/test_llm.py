@@ -205,7 +205,7 @@ def test_generate_stream_raises_model_error_on_closed_port():
 
 # ------------------------------------------------------------------ the real server
 @pytest.fixture(scope="session")
-def llama_server() -> Iterator[str]:
+def llama_server(tmp_path_factory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with the small GGUF model, on a free loopback port."""
     try:
         import llama_cpp.server  # noqa: F401
@@ -222,15 +222,21 @@ def llama_server() -> Iterator[str]:
         sys.executable, "-m", "llama_cpp.server",
         "--model", model, "--model_alias", MODEL_ALIAS,
         "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "4096", "--n_threads", "2", "--verbose", "False",
+        "--n_ctx", "8192", "--n_threads", "1", "--verbose", "False",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # n_ctx: six Swedish passages are ~4 400 Qwen tokens, over the 4 096 first tried.
+    # n_threads 1 and a log file: with 2 spin-waiting ggml threads on a shared 2-core machine
+    # and stderr on an unread pipe (which fills up and blocks the server) a 60-token request
+    # took 576-826 s; a hand-run server with 1 thread answers one in ~2 s.
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    log_file = log.open("w")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log_file)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server avslutades: {proc.stderr.read()[-2000:]}")
+                pytest.fail(f"llama_cpp.server avslutades: {log.read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(base_url + "/models", timeout=2) as r:
                     if MODEL_ALIAS in r.read().decode():
@@ -248,6 +254,7 @@ def llama_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log_file.close()
 
 
 @pytest.mark.llm

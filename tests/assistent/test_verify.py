@@ -29,6 +29,8 @@ SOURCES = [
         ("Avgiften höjs [1]. Den blir 400 kronor.", "påstående utan källa"),
         ("Ärendet har diarienummer SN 2023/63 [1].", "diarienumret SN-2023-63"),
         ("Avgiften höjs enligt nämnden.", "hänvisar inte till någon källa"),
+        ("[1] Varför höjs avgiften för hemsjukvård?", "hänvisar inte till någon källa"),
+        ("[1] 400\n\n[2] 21", "tal utan sammanhang"),
         ("   ", "tomt svar"),
     ],
 )
