@@ -64,7 +64,7 @@ def _ask(settings, question: str = QUESTION) -> tuple[list[tuple[str, object]], 
 
 
 def _with_llm(corpus_settings, base_url: str, model: str, **kw):
-    llm = LLMSettings(base_url=base_url, model=model, max_tokens=150, timeout_s=120, **kw)
+    llm = LLMSettings(base_url=base_url, model=model, max_tokens=150, timeout_s=300, **kw)
     return corpus_settings.model_copy(update={"llm": llm})
 
 
