@@ -24,7 +24,11 @@ def chat_model(settings: LLMSettings):
         model=settings.model,
         api_key=settings.api_key,
         temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
+        # langchain-openai sends its max_tokens as "max_completion_tokens", which llama.cpp's
+        # server (and other older OpenAI-compatible servers) ignore: the model then generates
+        # until its context is full (8,000 tokens, ~8 min on 2 cores). "max_tokens" in the
+        # body is understood by vLLM, Ollama, llama.cpp and the hosted API alike.
+        extra_body={"max_tokens": settings.max_tokens},
         timeout=settings.timeout_s,
         max_retries=1,
         streaming=True,

@@ -138,12 +138,15 @@ class _ScriptedServer:
 
 def test_generate_stream_sends_numbered_sources_and_streams_tokens():
     with _ScriptedServer("Avgiften blir 400 kronor per månad [1].") as server:
-        settings = LLMSettings(base_url=server.base_url, model="liar")
+        settings = LLMSettings(base_url=server.base_url, model="liar", max_tokens=77)
         tokens = list(generate_stream(settings, "Vad kostar hemsjukvården?", [PASSAGE], ["Tidigare fråga?"]))
     assert "".join(tokens) == "Avgiften blir 400 kronor per månad [1]."
     assert len(tokens) == 7
     (request,) = server.requests
     assert request["stream"] is True and request["model"] == "liar"
+    # "max_tokens", the name every OpenAI-compatible server knows (llama.cpp ignores
+    # "max_completion_tokens" and would generate until its context is full)
+    assert request["max_tokens"] == 77
     system, user = request["messages"]
     assert system["role"] == "system" and "[n]" in system["content"]
     assert "[1] Strömsunds kommun · Socialnämnden" in user["content"]
