@@ -47,7 +47,6 @@ class Retrieval:
     filters: Filters
     passages: list[Passage]
     chunks: dict[str, Chunk] = field(default_factory=dict)
-    dense_sim: dict[str, float] = field(default_factory=dict)
     exact_sections: list[Section] = field(default_factory=list)
     unknown_scope: list[str] = field(default_factory=list)
 
@@ -166,9 +165,8 @@ def retrieve(
     # e5 reads "barnutredingar" as a different word while BM25 has its own typo repair
     lexical = store.lexical()
     qvec = assistant.embedder.embed_query(lexical.restore(parsed.search_text))
-    for rank, (cid, sim) in enumerate(store.dense_search(qvec, n, _where(f))):
+    for rank, (cid, _sim) in enumerate(store.dense_search(qvec, n, _where(f))):
         ranks[cid].append(rank)
-        result.dense_sim[cid] = sim
     # lexical
     for rank, (cid, _score) in enumerate(lexical.search(parsed.search_text, n, allowed_ids=allowed)):
         ranks[cid].append(rank)
