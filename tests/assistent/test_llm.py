@@ -8,7 +8,6 @@ written here that streams a fixed, unfaithful answer, and a closed port.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from assistent.prompts import CANNOT_ANSWER, VERIFY_FAILED
 from assistent.records import Answer, Passage
 from assistent.settings import LLMSettings
 from assistent.verify import cited_numbers, verify_answer
+from tests.utils import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_ALIAS = "qwen2.5-coder-0.5b"
@@ -46,11 +46,6 @@ PASSAGE = Passage(
     "från 300 kronor till 400 kronor per månad.",
 )
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _ask(settings, question: str = QUESTION) -> tuple[list[tuple[str, object]], Answer]:
@@ -190,7 +185,7 @@ def test_partly_wrong_answer_is_repaired(corpus_settings, assistant):
 
 @pytest.mark.slow
 def test_unreachable_endpoint_falls_back_to_the_extractive_answer(corpus_settings, assistant):
-    base_url = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    base_url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     t0 = time.perf_counter()
     deltas, final = _ask(_with_llm(corpus_settings, base_url, "ingen"))
     assert time.perf_counter() - t0 < 30
@@ -201,7 +196,7 @@ def test_unreachable_endpoint_falls_back_to_the_extractive_answer(corpus_setting
 
 
 def test_generate_stream_raises_model_error_on_closed_port():
-    settings = LLMSettings(base_url=f"http://127.0.0.1:{_free_port()}/v1", model="x", timeout_s=5)
+    settings = LLMSettings(base_url=f"http://127.0.0.1:{free_port()}/v1", model="x", timeout_s=5)
     with pytest.raises(ModelError, match="svarade inte"):
         list(generate_stream(settings, "fråga", [PASSAGE], []))
 
@@ -220,7 +215,7 @@ def llama_server(tmp_path_factory) -> Iterator[str]:
     if fetched.returncode != 0:
         pytest.fail(f"scripts/fetch-llm.sh misslyckades:\n{fetched.stderr[-2000:]}")
     model = fetched.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", model, "--model_alias", MODEL_ALIAS,
@@ -251,12 +246,7 @@ def llama_server(tmp_path_factory) -> Iterator[str]:
             time.sleep(0.5)
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log_file.close()
 
 

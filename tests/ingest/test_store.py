@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from assistent.records import Chunk
 from ingest.lexical import LexicalIndex
 from ingest.pipeline import ingest_paths, parse_file
 from ingest.store import Store, chunk_metadata
+from tests.utils import free_port, stop
 
 DOC_A = "Tekniska nämnden beslutar att bygga en ny gång- och cykelväg längs Storgatan under 2025."
 DOC_B = "Kultur- och fritidsnämnden beslutar att förlänga biblioteket öppettider på lördagar."
@@ -232,18 +232,13 @@ def test_original_file_copied_by_content(tmp_path, settings, fake_embedder):
     assert copy.name == f"{doc.sha256}.txt"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.mark.slow
 def test_chroma_server_mode(tmp_path, settings, embedder):
     """CHROMA_HOST/CHROMA_PORT: the same code ingests into and searches a real Chroma server."""
     import chromadb
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "server"),
          "--host", "127.0.0.1", "--port", str(port)],
@@ -274,9 +269,4 @@ def test_chroma_server_mode(tmp_path, settings, embedder):
         assert not settings.chroma_dir.exists()  # nothing went to an embedded store on disk
         assert ingest_paths([tmp_path / "in"], settings, progress=False).chunks_embedded == 0
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=15)
