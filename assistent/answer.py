@@ -27,7 +27,7 @@ from assistent.errors import ModelError, QuestionError
 from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN, VERIFY_FAILED
 from assistent.records import Answer, Citation, Filters, Passage, Section
 from assistent.retrieve import Retrieval, retrieve
-from assistent.textproc import analyze, fold, zipf
+from assistent.textproc import MONTHS, analyze, fold, zipf
 
 if TYPE_CHECKING:
     from assistent.api import Assistant
@@ -52,10 +52,10 @@ _GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w)} | _GENERIC
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])|\n+")
 _HAS_NUMBER = re.compile(r"\d")
 _HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
+_MONTH_ALT = "|".join(MONTHS)
 _HAS_DATE = re.compile(
-    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}\s+(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
-    r"november|december)|januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
-    r"december|vecka\s+\d+|kvartal|halvår|våren|hösten|\b20\d\d\b)",
+    rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+({_MONTH_ALT})|{_MONTH_ALT}"
+    r"|vecka\s+\d+|kvartal|halvår|våren|hösten|\b20\d\d\b)",
     re.I,
 )
 
@@ -350,7 +350,7 @@ def _who(section: Section, passage: Passage) -> str:
     return f"{organ}{where}"
 
 
-_MONTH_NAMES = "januari februari mars april maj juni juli augusti september oktober november december".split()
+_MONTH_NAMES = list(MONTHS)
 
 
 def swedish_date(d) -> str:

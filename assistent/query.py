@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistent.records import DocType
-from assistent.textproc import fold, is_stopword, words, zipf
+from assistent.textproc import MONTHS, fold, is_stopword, words, zipf
 from ingest.dnr import find_diarienummer, normalize_dnr, normalize_paragraf
 from ingest.kommuner import KOMMUNER, genitive
 
@@ -100,10 +100,6 @@ def _find_paragrafer(text: str) -> list[int]:
 
 
 # ---------------------------------------------------------------- dates
-MONTHS = {
-    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
-    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
-}
 _MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12}
 _MONTH_WORDS = {**MONTHS, **_MONTH_ABBR}
 _MONTH_ALT = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))

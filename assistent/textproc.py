@@ -17,6 +17,14 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 from wordfreq import get_frequency_dict
 
+#: Swedish month names → month number; the one table every date reader and writer uses.
+MONTHS: dict[str, int] = {
+    m: i
+    for i, m in enumerate(
+        "januari februari mars april maj juni juli augusti september oktober november december".split(), start=1
+    )
+}
+
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "æ": "a", "ø": "o"})
 
 # One token: a diarienummer-like code (letters, then year and serial joined by . / : -),

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistent.prompts import CANNOT_ANSWER
+from assistent.textproc import MONTHS
 from ingest.dnr import find_diarienummer
 
 # one source "[2]" or several "[1, 3]"; "[1][2]" is two matches
@@ -28,9 +29,8 @@ _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•–])\s+")
 _NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|(?<![\w.,])-?\d+(?:[.,]\d+)*")
 # a word of letters: a sentence needs a few to state something
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
-_MONTH_WORD = re.compile(rf"\b({_MONTHS})\b", re.I)
-_MONTH_NR = {m: str(i) for i, m in enumerate(_MONTHS.split("|"), start=1)}
+_MONTH_WORD = re.compile(rf"\b({'|'.join(MONTHS)})\b", re.I)
+_MONTH_NR = {m: str(n) for m, n in MONTHS.items()}
 
 
 def _normalise(answer: str) -> str:

@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 
 from assistent.records import DocType
+from assistent.textproc import MONTHS
 from ingest.dnr import find_diarienummer
 from ingest.kommuner import FINLAND, KOMMUNER, genitive
 
@@ -20,20 +21,6 @@ from ingest.kommuner import FINLAND, KOMMUNER, genitive
 # block of every corpus document (the longest, Gnesta's kallelse header, is ~1100).
 HEAD_CHARS = 2500
 
-MONTHS = {
-    "januari": 1,
-    "februari": 2,
-    "mars": 3,
-    "april": 4,
-    "maj": 5,
-    "juni": 6,
-    "juli": 7,
-    "augusti": 8,
-    "september": 9,
-    "oktober": 10,
-    "november": 11,
-    "december": 12,
-}
 _WEEKDAY = r"(?:(?:måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag)(?:en)?\s+)?"
 _DATE_RES = (
     # "Tisdagen den 3 oktober 2023", "den 21 februari 2024", "21 februari 2024"
