@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistent.errors import ModelError, QuestionError
+from assistent.evidence import Evidence, answer_type_gap
 from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN, VERIFY_FAILED
 from assistent.records import Answer, Citation, Filters, Passage, Section
 from assistent.retrieve import Retrieval, retrieve
@@ -211,13 +212,6 @@ def _question_terms(r: Retrieval) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- evidence
-@dataclass
-class Evidence:
-    supported: bool
-    missing: list[str]
-    reason: str = ""
-
-
 #: A word the archive never mentions is evidence of absence only when it is specific:
 #: wordfreq Zipf below 3.5 (under ~3 per million words: "härbärge" 2.8, "biföll" 2.1,
 #: "skolskjutsar" unlisted) — not an ordinary word the question merely phrases with
@@ -287,6 +281,9 @@ def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]], lexical) 
     total = sum(weights.values())
     if total and sum(weights[w] for w in absent) / total > MAX_MISSING_SHARE:
         return Evidence(False, absent, "termer")
+    gap = answer_type_gap(r, sections)
+    if gap is not None:
+        return gap
     return Evidence(True, absent)
 
 
