@@ -28,6 +28,7 @@ from assistent.evidence import Evidence, answer_type_gap
 from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN, VERIFY_FAILED
 from assistent.records import Answer, Citation, Filters, Passage, Section
 from assistent.retrieve import Retrieval, retrieve
+from assistent.synonyms import alternatives
 from assistent.textproc import MONTHS, analyze, fold, zipf
 
 if TYPE_CHECKING:
@@ -45,17 +46,31 @@ _GENERIC = {
     stad nämnd nämnden socialnämnd socialnämnden nämndens beslut besluta beslutade beslutat föreslås
     förslag ärend ärende ärendet gäll gäller handl handlar om ska skulle kan finns fått få gör göra
     år året dokument protokoll protokollet fråga frågan nu tid ny nya kom komm sitt sin sina hos
-    mkt mycke nåt nån nåra typ o å""".split()
+    mkt mycke nåt nån nåra typ o å länge fick man""".split()
 }
 # with compound parts: "socialnämnden" must not make "social" a topic of the question
 _GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w)} | _GENERIC
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])|\n+")
 _HAS_NUMBER = re.compile(r"\d")
+# a table-of-contents line: "SSPF – Skola, socialtjänst ..... | 6"
+_TOC_LINE = re.compile(r"(\.{4,}|…{2,})[\s|]*\d+\s*$")
+_NOT_QUANTITY = re.compile(
+    r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}\b|\b(19|20)\d\d\b|\b\d+\s*(§|kap)|§\s*\d+"
+    r"|\b[A-ZÅÄÖ]{1,6}[./-]\d{4}[.:/-]\d+"
+)
+_COUNT_WORDS = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra)\b", re.I)
+
+
+def _has_quantity(text: str) -> bool:
+    """A figure, not a year, date, § or diarienummer: "120 deltagare", "36 procent", "sju ärenden"."""
+    return bool(_HAS_NUMBER.search(_NOT_QUANTITY.sub(" ", text)) or _COUNT_WORDS.search(text))
+
+
 _HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
 _MONTH_ALT = "|".join(MONTHS)
 _HAS_DATE = re.compile(
-    rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+({_MONTH_ALT})|{_MONTH_ALT}"
+    rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}|\d{{1,2}}\s+({_MONTH_ALT})|{_MONTH_ALT}"
     r"|vecka\s+\d+|kvartal|halvår|våren|hösten|\b20\d\d\b)",
     re.I,
 )
@@ -84,6 +99,7 @@ class _Sentence:
     order: int
     score: float = 0.0
     following: tuple[str, ...] = ()
+    credits: tuple[float, ...] = ()  # per question word (see _QWord.credit)
 
     def claim(self, n: int, bullet: str = "") -> str:
         """The sentence with its citation, and the list it announces, if any."""
@@ -133,6 +149,7 @@ def _units(section: Section) -> list[_Unit]:
         if (
             len(s.split()) < (1 if is_item else 2)
             or _HEADING_LINE.match(s)
+            or _TOC_LINE.search(s)
             or s.lower().rstrip(":") in headings
         ):
             continue
@@ -163,32 +180,96 @@ def _list_after(units: list[_Unit], i: int) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]], q_terms: dict[str, float]):
-    total = sum(q_terms.values()) or 1.0
-    wants_number = bool(
-        re.search(
-            r"\b(hur (många|mycket|mkt|manga|lång|stor|ofta)|hur mycke|andel|antal|belopp|kostar|procent)\b",
-            fold(r.effective_question),
-        )
-    )
-    wants_list = bool(re.match(r"\s*(vilka|vad (ingår|innehåller))\b", r.effective_question.lower()))
-    wants_date = bool(
-        re.search(
-            r"\b(när|nar|vilket datum|period|tidpunkt|hur länge|hur lange)\b", r.effective_question.lower()
-        )
-    )
+# ---------------------------------------------------------------- question words
+@dataclass(frozen=True)
+class _QWord:
+    """One content word of the question: its stem, its compound parts' stems, its weight."""
+
+    stem: str
+    parts: tuple[str, ...]
+    weight: float
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+    def credit(self, terms: set[str]) -> float:
+        """How far a sentence's terms hold this word: 1 for the word itself or another
+        inflection of it ("matsvin" ~ "matsvinnet"), 0.8 when all its compound parts occur
+        ("hemsjukvårdsavgiften" ~ "avgift för hemsjukvård"), else a share of its parts."""
+        if self.stem in terms or _inflection_in(self.stem, terms):
+            return 1.0
+        if any(all(t in terms for t in syn) for syn in self.synonyms):
+            return 0.8
+        if self.parts:
+            found = sum(p in terms for p in self.parts)
+            return 0.8 if found == len(self.parts) else 0.4 * found / len(self.parts)
+        return 0.0
+
+
+#: What one stem may have beyond another of the same word: an inflection Snowball left
+#: on (a doubled consonant, then -et/-en/-er/…; "-iet" of "högstadiet").
+_INFLECTION_TAIL = re.compile(r"[bdfgklmnprstv]?(et|en|er|ar|or|na|ns|ts|ets|ens|s|n|t|e)|iet|iets")
+
+
+def _inflection_in(stem: str, terms: set[str]) -> bool:
+    """Snowball leaves the definite neuter on: "matsvinnet" stems to itself, "matsvinn"
+    to "matsvin". A term of five letters or more that is the stem plus an inflectional
+    tail, or the other way round, is the same word; "enhetlig" is not "enhet"."""
+    if len(stem) < 5:
+        return False
+    for t in terms:
+        if len(t) < 5 or t == stem:
+            continue
+        short, long = (stem, t) if len(stem) < len(t) else (t, stem)
+        if long.startswith(short) and _INFLECTION_TAIL.fullmatch(long[len(short) :]):
+            return True
+    return False
+
+
+def _question_words(r: Retrieval, lexical) -> list[_QWord]:
+    """The question's content words, spelt as the archive spells them ("matsvin" → its
+    corpus form, "hog" → "hög"), weighted by rarity; kommun names and generic words left out."""
+    restored = lexical.restore(r.parsed.search_text) if lexical is not None else r.parsed.search_text
+    scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun])))
+    words: dict[str, _QWord] = {}
+    for w in re.findall(r"\w+(?:-\w+)*", restored.lower()):
+        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS]
+        if not full or full[0] in words or (scope and (fold(w) in scope or full[0] in scope)):
+            continue
+        parts = tuple(t for t in analyze(w) if t not in full and t not in _GENERIC_STEMS)
+        words[full[0]] = _QWord(full[0], parts, _weight(w), alternatives(full[0]))
+    return list(words.values())
+
+
+def _overlap(words: list[_QWord], terms: set[str]) -> float:
+    """Share of the question's weighted words that a set of terms holds."""
+    total = sum(w.weight for w in words) or 1.0
+    return sum(w.weight * w.credit(terms) for w in words) / total
+
+
+_WANTS_NUMBER = re.compile(
+    r"\b(hur (manga|mycket|mkt|mycke|lang|lange|stor|hog|lag|ofta)|andel|antal|belopp|kostar|kostnad|procent|summa)\b"
+)
+_WANTS_DATE = re.compile(r"\b(nar|vilket datum|vilken dag|period|tidpunkt|fran och med|till och med)\b")
+_WANTS_LIST = re.compile(r"\s*(vilka|vad (ingar|innehaller))\b")
+
+
+def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]], words: list[_QWord]):
+    total = sum(w.weight for w in words) or 1.0
+    question = fold(r.effective_question)
+    wants_number = bool(_WANTS_NUMBER.search(question))
+    wants_date = bool(_WANTS_DATE.search(question))
+    wants_list = bool(_WANTS_LIST.match(question))
     found: list[_Sentence] = []
     for section, passage, rank in sections:
         units = _units(section)
         for order, unit in enumerate(units):
             s = unit.text
-            st = _terms(s)
-            overlap = sum(w for t, w in q_terms.items() if t in st) / total
-            score = overlap + 0.12 / (1 + rank)
-            if wants_number and _HAS_NUMBER.search(s):
-                score += 0.12
+            terms = _terms(s)
+            credits = tuple(w.credit(terms) for w in words)
+            score = sum(w.weight * c for w, c in zip(words, credits, strict=True)) / total + 0.12 / (1 + rank)
+            if wants_number and _has_quantity(s):
+                score += 0.15
             if wants_date and _HAS_DATE.search(s):
-                score += 0.12
+                score += 0.15
             n_words = len(s.split())
             if n_words < 5:
                 score -= 0.1
@@ -197,18 +278,48 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
             following = _list_after(units, order)
             if wants_list and following:
                 score += 0.2
-            found.append(_Sentence(s, section, passage, rank, order, score, following))
+            found.append(_Sentence(s, section, passage, rank, order, score, following, credits))
     found.sort(key=lambda x: -x.score)
     return found
 
 
-def _question_terms(r: Retrieval) -> dict[str, float]:
-    terms = {}
-    for t in analyze(r.parsed.search_text):
-        if t in _GENERIC_STEMS or (r.filters.kommun and t in fold(r.filters.kommun)):
+#: What a question word still counts for once a chosen sentence holds it.
+COVERED_WEIGHT = 0.35
+
+
+def _pick(scored: list[_Sentence], words: list[_QWord], limit: int, floor: float) -> list[_Sentence]:
+    """Greedy choice of sentences that together answer the question: each next sentence
+    is scored with the words already held by chosen ones weighing less, so "Avtalet löper
+    ut 2025-02-28" follows a sentence that already names the träningsbostäder, rather than
+    a third sentence naming them again. Stops at ``limit`` or below ``floor`` × the best."""
+    total = sum(w.weight for w in words) or 1.0
+    covered = [0.0] * len(words)
+    chosen: list[_Sentence] = []
+    pool = scored[:200]
+
+    def gain(s: _Sentence) -> float:
+        if not s.credits:
+            return s.score
+        full = sum(w.weight * c for w, c in zip(words, s.credits, strict=True))
+        fresh = sum(
+            w.weight * max(0.0, c - covered[i]) + w.weight * min(c, covered[i]) * COVERED_WEIGHT
+            for i, (w, c) in enumerate(zip(words, s.credits, strict=True))
+        )
+        return s.score - (full - fresh) / total
+
+    best = scored[0].score if scored else 0.0
+    while pool and len(chosen) < limit:
+        s = max(pool, key=gain)
+        if gain(s) < floor * best:
+            break
+        pool.remove(s)
+        if any(s.text == c.text or s.text in c.following for c in chosen):
             continue
-        terms[t] = _weight(t)
-    return terms
+        if len({c.section.id for c in chosen} | {s.section.id}) > 3:
+            continue
+        chosen.append(s)
+        covered = [max(a, b) for a, b in zip(covered, s.credits or covered, strict=True)]
+    return chosen
 
 
 # ---------------------------------------------------------------- evidence
@@ -383,8 +494,7 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     # not a § that merely has a beslut and ranks one place higher.
     def fit(c: tuple[Section, Passage, int]) -> float:
         title = _terms(" ".join([*c[0].heading_path, c[0].rubrik or ""]))
-        overlap = sum(w for t, w in q_terms.items() if t in title) / (sum(q_terms.values()) or 1.0)
-        return overlap + 0.3 / (1 + c[2])
+        return _overlap(q_terms, title) + 0.3 / (1 + c[2])
 
     section, passage, rank = max(candidates, key=fit)
     kind, text = _decision_part(section)  # type: ignore[misc]
@@ -401,16 +511,15 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     # The ärende's sentences that best add to the decision (amounts, reasons). Terms the
     # case title already holds ("bokslut", "2023" in "Bokslut 2023") no longer tell its
     # sentences apart, so they are dropped and the opening of the ärende wins ties.
-    skip = " ".join(
-        p.text for p in section.parts if p.kind in ("yrkande", "beslut", "forslag", "skickas_till")
-    )
+    # (not "skickas till": when a protocol attaches a report, that part runs on into it)
+    skip = " ".join(p.text for p in section.parts if p.kind in ("yrkande", "beslut", "forslag"))
     title = _terms(" ".join([*section.heading_path, section.rubrik or ""]))
-    rest = {t: w for t, w in q_terms.items() if t not in title}
+    rest = [w for w in q_terms if not w.credit(title)]
     facts = [
         s
         for s in _score_sentences(r, [(section, passage, 0)], rest)
         if s.text not in skip and not _HEADING_LINE.match(s.text) and len(s.text.split()) >= 8
-    ][:2]
+    ][:3]
     if facts:
         comp.lines.append(
             "Ur ärendet: " + " ".join(f.text for f in sorted(facts, key=lambda f: f.order)) + f" [{n}]"
@@ -467,25 +576,25 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
     scored = _score_sentences(r, sections, q_terms)
     if not scored or scored[0].score <= 0.05:
         return False
-    best = scored[0].score
-    chosen: list[_Sentence] = []
-    for s in scored:
-        if len(chosen) >= max_sentences or s.score < 0.55 * best:
-            break
-        if any(s.text == c.text or s.text in c.following for c in chosen):
-            continue
-        if len({c.section.id for c in chosen} | {s.section.id}) > 3:
-            continue
-        chosen.append(s)
-    # The best sentence's successor usually carries its figure or reason ("… jämförbara
+    chosen = _pick(scored, q_terms, max_sentences, floor=0.5)
+    # The best sentences' successors usually carry their figure or reason ("… jämförbara
     # med regionen." → "Jämförelse med besöksavgift inom region Jämtland Härjedalen …").
-    top = chosen[0]
-    if not top.following:
+    # A question after a figure or a date that the best sentence lacks looks two lines on
+    # ("Två föräldrakvällar har genomförts." → "Genomförd 15/3 2023. 120 deltagare.").
+    question = fold(r.effective_question)
+    wanted = [
+        has for want, has in ((_WANTS_NUMBER, _has_quantity), (_WANTS_DATE, _HAS_DATE.search)) if want.search(question)
+    ]
+    for top in chosen[:2]:
         units = _units(top.section)
-        if top.order + 1 < len(units) and len(units[top.order + 1].text.split()) >= 4:
-            nxt = units[top.order + 1].text
-            if all(nxt != c.text for c in chosen):
-                chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, top.order + 1))
+        ahead = [(i, units[i].text) for i in range(top.order + 1, min(top.order + 5, len(units)))]
+        lacking = [has for has in wanted if not has(top.text)]
+        take = [(i, t) for i, t in ahead[:1] if len(t.split()) >= 4 and not top.following]
+        if lacking:
+            take += [(i, t) for i, t in ahead if any(has(t) for has in lacking)][:1]
+        for i, nxt in take:
+            if all(nxt != c.text and nxt not in c.following for c in chosen):
+                chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, i))
     # read in document order within each section, sections in rank order
     chosen.sort(key=lambda s: (s.rank, s.order))
     for s in chosen:
@@ -512,10 +621,10 @@ def _source_phrase(section: Section, p: Passage) -> str:
     return " ".join(bits) + _ref(section, p)
 
 
-def _title_fit(section: Section, q_terms: dict[str, float]) -> float:
+def _title_fit(section: Section, q_terms: list[_QWord]) -> float:
     """Share of the question's (weighted) terms found in a section's headings."""
     title = _terms(" ".join([*section.heading_path, section.rubrik or ""]))
-    return sum(w for t, w in q_terms.items() if t in title) / (sum(q_terms.values()) or 1.0)
+    return _overlap(q_terms, title)
 
 
 def _compose_heading_block(comp: _Composer, sections, q_terms) -> bool:
@@ -621,7 +730,7 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     evidence = assess(r, sections, assistant.store.lexical())
     if not evidence.supported:
         return abstention(assistant, r, evidence)
-    q_terms = _question_terms(r)
+    q_terms = _question_words(r, assistant.store.lexical())
     comp = _Composer()
     intent = r.parsed.intent
     done = False

@@ -89,3 +89,19 @@ def synonyms_for(text: str) -> list[str]:
         if hit:
             out.extend(p for i, p in enumerate(group) if i not in hit and p not in out)
     return out
+
+
+@lru_cache(maxsize=4096)
+def alternatives(stem: str) -> tuple[tuple[str, ...], ...]:
+    """Other ways of saying a one-word phrase, as stem tuples: "underskot" →
+    (("negativ", "avvikels"), ("budgetavvikels",)). Used to credit a sentence that
+    says the same thing in other words.
+
+    Args:
+        stem: the folded stem of one word (assistent.textproc.analyze, no compounds).
+    """
+    out: list[tuple[str, ...]] = []
+    for stem_group in _stem_groups():
+        if (stem,) in stem_group:
+            out.extend(sg for sg in stem_group if sg != (stem,) and sg and sg not in out)
+    return tuple(out)
