@@ -231,6 +231,7 @@ def _question_words(r: Retrieval, lexical) -> list[_QWord]:
     scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun])))
     words: dict[str, _QWord] = {}
     for w in re.findall(r"\w+(?:-\w+)*", restored.lower()):
+        w = _MONTH_ABBR.get(w.rstrip("."), w)
         full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS]
         if not full or full[0] in words or (scope and (fold(w) in scope or full[0] in scope)):
             continue
@@ -249,6 +250,13 @@ _WANTS_NUMBER = re.compile(
     r"\b(hur (manga|mycket|mkt|mycke|lang|lange|stor|hog|lag|ofta)|andel|antal|belopp|kostar|kostnad|procent|summa)\b"
 )
 _WANTS_DATE = re.compile(r"\b(nar|vilket datum|vilken dag|period|tidpunkt|fran och med|till och med)\b")
+_WANTS_PERSON = re.compile(r"\b(vem|vilka personer|vilka ledamoter|vilken ledamot)\b")
+#: a named person as protocols write them: "Lena Staaf (V)", "ordförande Anna Berg"
+_HAS_PERSON = re.compile(
+    r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\s*\((S|M|V|SD|C|L|KD|MP)\)"
+    r"|\b(ordförande|sekreterare|justerare|förvaltningschef|socialchef|handläggare)\b[:,]?\s+[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ]",
+    re.I,
+)
 _WANTS_LIST = re.compile(r"\s*(vilka|vad (ingar|innehaller))\b")
 
 
@@ -258,6 +266,7 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
     wants_number = bool(_WANTS_NUMBER.search(question))
     wants_date = bool(_WANTS_DATE.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
+    wants_person = bool(_WANTS_PERSON.search(question))
     found: list[_Sentence] = []
     for section, passage, rank in sections:
         units = _units(section)
@@ -269,6 +278,8 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
             if wants_number and _has_quantity(s):
                 score += 0.15
             if wants_date and _HAS_DATE.search(s):
+                score += 0.15
+            if wants_person and _HAS_PERSON.search(s):
                 score += 0.15
             n_words = len(s.split())
             if n_words < 5:
@@ -283,8 +294,11 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
     return found
 
 
-#: What a question word still counts for once a chosen sentence holds it.
+#: What a question word still counts for once a chosen sentence of the same section
+#: holds it, and once only other sections' sentences do ("Vilka IVO-ärenden …, och när
+#: …?" is answered by one sentence in each of two §§).
 COVERED_WEIGHT = 0.35
+COVERED_ELSEWHERE_WEIGHT = 0.7
 
 
 def _pick(scored: list[_Sentence], words: list[_QWord], limit: int, floor: float) -> list[_Sentence]:
@@ -293,19 +307,21 @@ def _pick(scored: list[_Sentence], words: list[_QWord], limit: int, floor: float
     ut 2025-02-28" follows a sentence that already names the träningsbostäder, rather than
     a third sentence naming them again. Stops at ``limit`` or below ``floor`` × the best."""
     total = sum(w.weight for w in words) or 1.0
-    covered = [0.0] * len(words)
+    covered: dict[str, list[float]] = {}  # per section id
     chosen: list[_Sentence] = []
     pool = scored[:200]
 
     def gain(s: _Sentence) -> float:
-        if not s.credits:
+        if not s.credits or not covered:
             return s.score
-        full = sum(w.weight * c for w, c in zip(words, s.credits, strict=True))
-        fresh = sum(
-            w.weight * max(0.0, c - covered[i]) + w.weight * min(c, covered[i]) * COVERED_WEIGHT
-            for i, (w, c) in enumerate(zip(words, s.credits, strict=True))
-        )
-        return s.score - (full - fresh) / total
+        here = covered.get(s.section.id, [0.0] * len(words))
+        elsewhere = [max(v) for v in zip(*covered.values(), strict=True)]
+        lost = 0.0
+        for i, (w, c) in enumerate(zip(words, s.credits, strict=True)):
+            held_here = min(c, here[i])
+            held_elsewhere = min(c, elsewhere[i]) - held_here
+            lost += w.weight * (held_here * (1 - COVERED_WEIGHT) + held_elsewhere * (1 - COVERED_ELSEWHERE_WEIGHT))
+        return s.score - lost / total
 
     best = scored[0].score if scored else 0.0
     while pool and len(chosen) < limit:
@@ -318,7 +334,9 @@ def _pick(scored: list[_Sentence], words: list[_QWord], limit: int, floor: float
         if len({c.section.id for c in chosen} | {s.section.id}) > 3:
             continue
         chosen.append(s)
-        covered = [max(a, b) for a, b in zip(covered, s.credits or covered, strict=True)]
+        if s.credits:
+            here = covered.get(s.section.id, [0.0] * len(words))
+            covered[s.section.id] = [max(a, b) for a, b in zip(here, s.credits, strict=True)]
     return chosen
 
 
@@ -459,6 +477,8 @@ def _who(section: Section, passage: Passage) -> str:
 
 
 _MONTH_NAMES = list(MONTHS)
+#: "okt" → "oktober", "sept" → "september" (not "mar", "maj" or "jun", which are words or whole)
+_MONTH_ABBR = {m[:n]: m for m in _MONTH_NAMES for n in (3, 4) if len(m) > n and m[:n] not in ("mar", "jul")}
 
 
 def swedish_date(d) -> str:
@@ -576,20 +596,28 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
     scored = _score_sentences(r, sections, q_terms)
     if not scored or scored[0].score <= 0.05:
         return False
-    chosen = _pick(scored, q_terms, max_sentences, floor=0.5)
+    chosen = _pick(scored, q_terms, max_sentences, floor=0.45)
     # The best sentences' successors usually carry their figure or reason ("… jämförbara
     # med regionen." → "Jämförelse med besöksavgift inom region Jämtland Härjedalen …").
     # A question after a figure or a date that the best sentence lacks looks two lines on
     # ("Två föräldrakvällar har genomförts." → "Genomförd 15/3 2023. 120 deltagare.").
     question = fold(r.effective_question)
     wanted = [
-        has for want, has in ((_WANTS_NUMBER, _has_quantity), (_WANTS_DATE, _HAS_DATE.search)) if want.search(question)
+        has
+        for want, has in (
+            (_WANTS_NUMBER, _has_quantity),
+            (_WANTS_DATE, _HAS_DATE.search),
+            (_WANTS_PERSON, _HAS_PERSON.search),
+        )
+        if want.search(question)
     ]
-    for top in chosen[:2]:
+    for top in list(chosen[:3]):
         units = _units(top.section)
         ahead = [(i, units[i].text) for i in range(top.order + 1, min(top.order + 5, len(units)))]
         lacking = [has for has in wanted if not has(top.text)]
-        take = [(i, t) for i, t in ahead[:1] if len(t.split()) >= 4 and not top.following]
+        # a label ("Förslag till justerare", "Tid och plats för justering") is answered by its next line
+        label = len(top.text.split()) <= 6 and not top.text.rstrip().endswith((".", "!", "?"))
+        take = [(i, t) for i, t in ahead[:1] if (len(t.split()) >= 4 or label) and not top.following]
         if lacking:
             take += [(i, t) for i, t in ahead if any(has(t) for has in lacking)][:1]
         for i, nxt in take:
@@ -720,7 +748,7 @@ def _sections_for(assistant: Assistant, r: Retrieval) -> list[tuple[Section, Pas
 def _max_sentences(question: str) -> int:
     """Three sentences for a question, one more per further question it packs in
     ("Hur många … och vem anmälde oftast?" asks two things)."""
-    asks = len(re.findall(r"\b(vad|vilk\w*|hur|när|var|varför|vem|vems)\b", question.lower()))
+    asks = len(re.findall(r"\b(vad|vilk\w*|hur|nar|var|varfor|vem|vems)\b", fold(question)))
     return min(6, 3 + max(0, asks - 1))
 
 
