@@ -196,7 +196,7 @@ class _QWord:
         ("hemsjukvårdsavgiften" ~ "avgift för hemsjukvård"), else a share of its parts."""
         if self.stem in terms or _inflection_in(self.stem, terms):
             return 1.0
-        if any(all(t in terms for t in syn) for syn in self.synonyms):
+        if any(all(t in terms for t in syn) for syn in self.synonyms) or _head_of_compound(self.stem, terms):
             return 0.8
         if self.parts:
             found = sum(p in terms for p in self.parts)
@@ -222,6 +222,15 @@ def _inflection_in(stem: str, terms: set[str]) -> bool:
         if long.startswith(short) and _INFLECTION_TAIL.fullmatch(long[len(short) :]):
             return True
     return False
+
+
+def _head_of_compound(stem: str, terms: set[str]) -> bool:
+    """A Swedish compound ends in what it is: "nämndmål" is a mål, "hemtjänstavgift" an
+    avgift. Short heads are left unsplit by the analyzer, so "mål" is looked for as the
+    end of a term with at least four letters before it ("formål" is no mål)."""
+    if len(stem) < 3 or stem[:1].isdigit():
+        return False
+    return any(len(t) >= len(stem) + 4 and t.endswith(stem) for t in terms)
 
 
 def _question_words(r: Retrieval, lexical) -> list[_QWord]:
@@ -288,7 +297,7 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
             score += 0.06 / (1 + order / 5)  # a section's opening sentences tend to summarise it
             following = _list_after(units, order)
             if wants_list and following:
-                score += 0.2
+                score += 0.2 + (0.1 if len(following) >= 2 else 0.0)
             found.append(_Sentence(s, section, passage, rank, order, score, following, credits))
     found.sort(key=lambda x: -x.score)
     return found
@@ -676,8 +685,8 @@ def _compose_heading_block(comp: _Composer, sections, q_terms) -> bool:
 def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     scored = _score_sentences(r, sections[:4], q_terms)
     # a sentence that announces the very list asked for beats a heading block
-    listed = [s for s in scored[:3] if s.following]
-    if listed and listed[0].score >= 0.6:
+    listed = [s for s in scored[:10] if len(s.following) >= 2]
+    if listed and listed[0].score >= max(0.6, 0.7 * scored[0].score):
         s = listed[0]
         comp.lines.append(f"Enligt {_source_phrase(s.section, s.passage)}:")
         comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
