@@ -601,10 +601,15 @@ def _passage_for(r: Retrieval, section: Section) -> Passage | None:
     return to_passage(best, best.text, 0.0)
 
 
-def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentences: int) -> bool:
+def _choose_facts(
+    r: Retrieval, sections, q_terms, max_sentences: int, successors: bool = True
+) -> list[_Sentence]:
+    """The sentences that answer a fact question, in reading order (empty when none fits).
+    ``successors``: also take the line after each of the best sentences (its figure or
+    reason); a line that holds the figure, date or person asked for is taken regardless."""
     scored = _score_sentences(r, sections, q_terms)
     if not scored or scored[0].score <= 0.05:
-        return False
+        return []
     chosen = _pick(scored, q_terms, max_sentences, floor=0.45)
     # The best sentences' successors usually carry their figure or reason ("… jämförbara
     # med regionen." → "Jämförelse med besöksavgift inom region Jämtland Härjedalen …").
@@ -626,20 +631,26 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
         lacking = [has for has in wanted if not has(top.text)]
         # a label ("Förslag till justerare", "Tid och plats för justering") is answered by its next line
         label = len(top.text.split()) <= 6 and not top.text.rstrip().endswith((".", "!", "?"))
-        take = [(i, t) for i, t in ahead[:1] if (len(t.split()) >= 4 or label) and not top.following]
+        take = [
+            (i, t) for i, t in ahead[:1] if (len(t.split()) >= 4 and successors or label) and not top.following
+        ]
         if lacking:
             take += [(i, t) for i, t in ahead if any(has(t) for has in lacking)][:1]
         for i, nxt in take:
             if all(nxt != c.text and nxt not in c.following for c in chosen):
-                chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, i))
+                chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, i, top.score))
     # read in document order within each section, sections in rank order
     chosen.sort(key=lambda s: (s.rank, s.order))
+    return chosen
+
+
+def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentences: int) -> bool:
+    chosen = _choose_facts(r, sections, q_terms, max_sentences)
+    if not chosen:
+        return False
+    comp.lines.append(f"Enligt {_source_phrase(chosen[0].section, chosen[0].passage)}:")
     for s in chosen:
-        n = comp.cite(s.passage, s.section, s.text)
-        comp.lines.append(s.claim(n))
-    if comp.citations:
-        first = chosen[0]
-        comp.lines.insert(0, f"Enligt {_source_phrase(first.section, first.passage)}:")
+        comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
     return True
 
 
@@ -715,32 +726,50 @@ def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     return shown > 0
 
 
-def _compose_ambiguous(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
-    """No kommun named, several in the store and in the hits: answer per kommun."""
+#: Kommuner answered separately for a question that names none.
+MAX_KOMMUNER = 4
+#: A kommun's best sentence must score this share of the best kommun's to be answered.
+KOMMUN_SCORE_SHARE = 0.55
+
+
+def _compose_ambiguous(assistant: Assistant, comp: _Composer, r: Retrieval, q_terms) -> bool:
+    """No kommun named, several in the store and in the hits: answer per kommun.
+
+    Each kommun in the top hits gets its own retrieval (the question filtered to that
+    kommun), its own evidence check and its own sentences, so one kommun's long report
+    cannot crowd the others out of the answer.
+    """
     if r.filters.kommun or r.parsed.kommun or r.exact_sections:
         return False
-    kommuner: dict[str, list] = {}
-    for s, p, rank in sections[:6]:
-        if p.kommun:
-            kommuner.setdefault(p.kommun, []).append((s, p, rank))
+    kommuner = list(dict.fromkeys(p.kommun for p in r.passages[:10] if p.kommun))[:MAX_KOMMUNER]
     if len(kommuner) < 2:
         return False
-    top = _score_sentences(r, sections[:6], q_terms)
-    best = top[0].score if top else 0
-    answered = []
+    lexical = assistant.store.lexical()
+    answers: list[tuple[str, list[_Sentence]]] = []
     for kommun in kommuner:
-        own = [s for s in top if s.passage.kommun == kommun][:2]
-        if own and own[0].score >= 0.6 * best:
-            answered.append((kommun, own))
-    if len(answered) < 2:
+        own = retrieve(
+            assistant,
+            r.effective_question,
+            filters=r.filters.model_copy(update={"kommun": kommun}),
+            k=6,
+        )
+        sections = _sections_for(assistant, own)
+        # The whole question's words are too strict a test per kommun (one says "uppnåtts"
+        # where the question says "uppfyllda"); a missing kommun or year still rules it out.
+        if not sections or assess(own, sections, lexical).reason in ("kommun", "år", "inga träffar"):
+            continue
+        chosen = _choose_facts(own, sections[:4], q_terms, max_sentences=2, successors=False)
+        if chosen:
+            answers.append((kommun, chosen))
+    if len(answers) < 2:
+        return False
+    best = max(max(s.score for s in chosen) for _, chosen in answers)
+    answers = [(k, c) for k, c in answers if max(s.score for s in c) >= KOMMUN_SCORE_SHARE * best]
+    if len(answers) < 2:
         return False
     comp.lines.append(AMBIGUOUS_INTRO.format(what="kommuner") + " (ange kommun för ett enda svar)")
-    for kommun, own in answered[:4]:
-        own.sort(key=lambda s: s.order)
-        parts = []
-        for s in own:
-            n = comp.cite(s.passage, s.section, s.text)
-            parts.append(f"{s.text} [{n}]")
+    for kommun, chosen in answers:
+        parts = [f"{s.text} [{comp.cite(s.passage, s.section, s.text)}]" for s in chosen]
         comp.lines.append(f"- {kommun}: " + " ".join(parts))
     return True
 
@@ -776,7 +805,7 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     if not done and intent == "decision":
         done = _compose_decision(comp, r, sections, q_terms)
     if not done:
-        done = _compose_ambiguous(comp, r, sections, q_terms)
+        done = _compose_ambiguous(assistant, comp, r, q_terms)
     if not done and intent == "policy":
         done = _compose_policy(comp, r, sections, q_terms)
     if not done:

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 
+#: Question vectors kept by Embedder.embed_query.
+QUERY_CACHE_SIZE = 64
+
+
 class Embedder:
     """A loaded embedding model plus the prefixes and batch size it is used with."""
 
@@ -40,6 +44,7 @@ class Embedder:
                 f"Inbäddningsmodellen {name!r} anger ingen vektordimension och kan inte användas."
             )
         self.dim: int = int(dim)
+        self._query_cache: dict[str, np.ndarray] = {}
 
     def _encode(
         self, texts: list[str], prefix: str, batch_size: int | None, show_progress: bool
@@ -76,12 +81,21 @@ class Embedder:
         return self._encode(texts, self._config.query_prefix, None, False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One question's L2-normalised float32 vector.
+        """One question's L2-normalised float32 vector (the last few are kept: an answer
+        may search the same question once per kommun, and the UI repeats it in /search).
 
         Args:
             text: the question.
         """
-        return self.embed_queries([text])[0]
+        cache = self._query_cache
+        vec = cache.pop(text, None)
+        if vec is None:
+            vec = self.embed_queries([text])[0]
+            vec.setflags(write=False)
+        cache[text] = vec
+        while len(cache) > QUERY_CACHE_SIZE:
+            del cache[next(iter(cache))]
+        return vec
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` stored as a passage: prefix, <s> and </s> included.
