@@ -30,6 +30,7 @@ from assistent.records import Answer, Citation, Filters, Passage, Section
 from assistent.retrieve import Retrieval, retrieve
 from assistent.synonyms import alternatives
 from assistent.textproc import MONTHS, analyze, fold, zipf
+from ingest.dnr import find_diarienummer
 
 if TYPE_CHECKING:
     from assistent.api import Assistant
@@ -131,6 +132,10 @@ _ABBREV = re.compile(
 _SHIELD = "\u2024"  # one-dot leader: stands in for an abbreviation's full stop while splitting
 
 
+#: List markers as PDF text extraction leaves them ("~" and "" are bullets in Word exports).
+_BULLETS = "-•–~▪◦*\uf0b7"
+
+
 @dataclass
 class _Unit:
     text: str
@@ -144,8 +149,8 @@ def _units(section: Section) -> list[_Unit]:
     out = []
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
-        s = raw.strip(" \t-•–")
-        is_item = raw[:1] in "-•–"
+        s = raw.strip(" \t" + _BULLETS)
+        is_item = raw[:1] in _BULLETS
         if (
             len(s.split()) < (1 if is_item else 2)
             or _HEADING_LINE.match(s)
@@ -233,10 +238,15 @@ def _head_of_compound(stem: str, terms: set[str]) -> bool:
     return any(len(t) >= len(stem) + 4 and t.endswith(stem) for t in terms)
 
 
+# "hur hög är frånvaron": the adjective asks for a figure; it is not what the answer is about
+_QUESTION_PHRASE = re.compile(r"\b(hur|hu)\s+(hög|hog|stor|stort|stora|lång|lang|långt|mycket|många|manga|ofta|länge)\b", re.I)
+
+
 def _question_words(r: Retrieval, lexical) -> list[_QWord]:
     """The question's content words, spelt as the archive spells them ("matsvin" → its
     corpus form, "hog" → "hög"), weighted by rarity; kommun names and generic words left out."""
     restored = lexical.restore(r.parsed.search_text) if lexical is not None else r.parsed.search_text
+    restored = _QUESTION_PHRASE.sub(" ", restored)
     scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun])))
     words: dict[str, _QWord] = {}
     for w in re.findall(r"\w+(?:-\w+)*", restored.lower()):
@@ -556,10 +566,10 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     return True
 
 
-def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
+def _compose_lookup(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     exact = r.exact_sections[:4]
     if not exact:
-        return False
+        return _compose_mention(comp, r, sections)
     by_id = {s.id: (s, p) for s, p, _ in sections}
     if len(exact) > 1:
         comp.lines.append(AMBIGUOUS_INTRO.format(what="sammanträden eller dokument"))
@@ -577,16 +587,56 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections) -> bool:
         if dec:
             verb = "Beslut" if dec[0] == "beslut" else "Förslag till beslut"
             comp.lines.append(f"{'  ' if len(exact) > 1 else ''}{verb}: ”{_trim(dec[1], 60)}” [{n}]")
+    # One case looked up with a question about it ("… och vilken period gäller den?"):
+    # its sentences that answer the rest of the question.
+    if len(exact) == 1 and comp.citations:
+        section = exact[0]
+        passage = by_id.get(section.id, (section, None))[1] or _passage_for(r, section)
+        shown = " ".join(comp.lines)
+        words = [w for w in q_terms if not any(ch.isdigit() for ch in w.stem)]
+        extra = [
+            s
+            for s in _choose_facts(r, [(section, passage, 0)], words, max_sentences=3, successors=False)
+            if s.text not in shown and not _HEADING_LINE.match(s.text)
+        ]
+        if extra and words:
+            n = comp.cite(passage, section, extra[0].text)
+            comp.lines.append("Ur ärendet: " + " ".join(s.text for s in extra) + f" [{n}]")
     return bool(comp.citations)
+
+
+def _compose_mention(comp: _Composer, r: Retrieval, sections) -> bool:
+    """A diarienummer with no section of its own, mentioned in a kallelse's agenda or a
+    list: the line that names it, under the heading it stands under ("Sekretessärenden")."""
+    if not r.parsed.dnr:
+        return False
+    wanted = set(r.parsed.dnr_norm)
+    for section, passage, _ in sections[:3]:
+        heading = ""
+        for line in section.text.splitlines():
+            cells = [c.strip() for c in line.split("|") if c.strip().strip("-")]
+            if len(cells) <= 1 and line.strip() and not line.lstrip().startswith(("|", "-")):
+                heading = line.strip()
+            if not any(m.norm in wanted for m in find_diarienummer(line)):
+                continue
+            row = " · ".join(cells)
+            n = comp.cite(passage, section, row)
+            where = f" under rubriken ”{heading}”" if heading and heading != row else ""
+            comp.lines.append(f"{r.parsed.dnr[0]} finns i {_source_phrase(section, passage)}{where}: {row} [{n}]")
+            return True
+    return False
 
 
 def _body_text(section: Section) -> str:
     """The section's running text without its dnr/§ heading lines and its title."""
-    src = next((p.text for p in section.parts if p.kind == "arende"), None) or section.text
+    arende = next((p.text for p in section.parts if p.kind == "arende"), "")
+    # an ärende part of a word or two ("Socialnämnden") is a mis-cut: take the whole text
+    src = arende if len(arende.split()) >= 12 else section.text
+    skip = {(section.rubrik or "").strip().lower(), "sammanfattning", "ärendet", "ärendebeskrivning"}
     lines = [
         ln
         for ln in src.splitlines()
-        if ln.strip() and not _HEADING_LINE.match(ln) and ln.strip() != (section.rubrik or "").strip()
+        if ln.strip() and not _HEADING_LINE.match(ln) and ln.strip().lower() not in skip
     ]
     return " ".join(lines) or src
 
@@ -801,7 +851,7 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     intent = r.parsed.intent
     done = False
     if intent == "lookup" or (r.exact_sections and intent != "decision"):
-        done = _compose_lookup(comp, r, sections)
+        done = _compose_lookup(comp, r, sections, q_terms)
     if not done and intent == "decision":
         done = _compose_decision(comp, r, sections, q_terms)
     if not done:
