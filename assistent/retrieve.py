@@ -212,16 +212,47 @@ def retrieve(
         if c.section_id not in by_section:
             order.append(c.section_id)
         by_section[c.section_id].append((score, c))
+    exact_ids = {s.id for s in result.exact_sections}
     for sid in order[:k]:
         best_score, best = by_section[sid][0]
         text = best.text
-        if len(by_section[sid]) > 1:
-            second = by_section[sid][1][1]
-            if abs(second.index - best.index) == 1:
-                first, last = sorted((best, second), key=lambda c: c.index)
+        if sid in exact_ids:
+            # a § or case asked for by name is shown whole, when it is short enough
+            text = _whole_section([c for _, c in by_section[sid]]) or text
+        elif len(by_section[sid]) > 1:
+            second_score, second = by_section[sid][1]
+            first, last = sorted((best, second), key=lambda c: c.index)
+            if last.index - first.index == 1:
                 text = _join_overlapping(first.text, last.text)
+            elif second_score >= SECOND_CHUNK_SHARE * best_score:
+                # the question's other half is further on in the section (a bilaga's clause)
+                text = f"{first.text} … {last.text}"
         result.passages.append(to_passage(best, text, best_score))
     return result
+
+
+#: A section's second-best chunk, not adjacent to its best, joins the passage (after
+#: " … ") when it scores at least this share of the best.
+SECOND_CHUNK_SHARE = 0.6
+#: Words up to which a section named in the question is shown whole as one passage.
+WHOLE_SECTION_WORDS = 450
+
+
+def _whole_section(chunks: list[Chunk]) -> str | None:
+    """The section from its start: its chunks joined in order up to WHOLE_SECTION_WORDS
+    (None when its first chunk is not among them)."""
+    chunks = sorted(chunks, key=lambda c: c.index)
+    if chunks[0].index != 0:
+        return None
+    text = chunks[0].text
+    for prev, c in zip(chunks, chunks[1:], strict=False):
+        if c.index != prev.index + 1:
+            break
+        joined = _join_overlapping(text, c.text)
+        if len(joined.split()) > WHOLE_SECTION_WORDS:
+            break
+        text = joined
+    return text
 
 
 def _rerank(

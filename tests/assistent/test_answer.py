@@ -99,3 +99,92 @@ def test_stream_yields_deltas_that_add_up_to_the_answer(assistant):
     deltas = "".join(v for k, v in events if k == "delta")
     kind, answer = events[-1]
     assert kind == "answer" and deltas == answer.answer
+
+
+# ---------------------------------------------------------------- sentence choice
+@pytest.mark.parametrize(
+    ("stem", "terms", "credit"),
+    [
+        ("matsvin", {"matsvinnet"}, 1.0),  # definite neuter Snowball leaves on
+        ("hogstadi", {"hogstadiet"}, 1.0),
+        ("enhet", {"enhetlig"}, 0.0),  # a derivation, not an inflection
+        ("mal", {"namndmal"}, 0.8),  # a compound's head: a nämndmål is a mål
+        ("mal", {"formal"}, 0.0),  # too short a first part to be a compound
+    ],
+)
+def test_question_word_credit_covers_inflections_and_compound_heads(stem, terms, credit):
+    from assistent.answer import _QWord
+
+    assert _QWord(stem, (), 1.0).credit(terms) == credit
+
+
+def test_question_word_credit_covers_synonyms_and_compound_parts():
+    from assistent.answer import _QWord
+    from assistent.synonyms import alternatives
+    from assistent.textproc import analyze
+
+    underskott = _QWord("underskot", (), 1.0, alternatives("underskot"))
+    assert underskott.credit(set(analyze("en negativ avvikelse mot budget"))) == 0.8
+    avgift = _QWord("hemsjukvardsavgift", ("hem", "sjukvard", "avgift"), 1.0)
+    assert avgift.credit(set(analyze("avgift för hemsjukvård"))) == 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("120 deltagare.", True),
+        ("Ingångsvärde: 2023, 36 procent", True),
+        ("Under kvartal 1 2023 var det sju stycken ärenden.", True),
+        ("Genomförd 15/3 2023.", False),
+        ("Avtalet löper ut 2025-02-28.", False),
+        ("Ärendet har dnr SN.2023.62 och behandlas i § 23.", False),
+    ],
+)
+def test_a_quantity_is_a_figure_not_a_year_date_dnr_or_paragraph(text, expected):
+    from assistent.answer import _has_quantity
+
+    assert _has_quantity(text) is expected
+
+
+def test_a_when_question_gets_the_sentence_with_the_date_not_another_naming_the_topic(assistant):
+    a = assistant.ask("När löper avtalet för Solnas grupp- och träningsbostäder ut?")
+    assert "2025-02-28" in a.answer.split("Källor:")[0]
+
+
+def test_a_how_many_question_gets_the_figure_from_the_following_lines(assistant):
+    a = assistant.ask("Hur många föräldrar kom på ANDTS-kvällen i Gnesta i mars 2023?")
+    assert "120 deltagare" in a.answer
+
+
+def test_a_label_line_is_answered_with_its_value(assistant):
+    a = assistant.ask("vem ska justera protokollet fran gnesta socialnamnd och nar?")
+    body = a.answer.split("Källor:")[0]
+    assert "Lena Staaf" in body
+
+
+def test_a_which_question_gets_the_list_its_answer_announces(assistant):
+    a = assistant.ask("vilka mål har socialnämnden i Solna för 2024?")
+    body = a.answer.split("Källor:")[0]
+    for goal in ("hemmaplan", "far illa", "helhetsperspektiv", "ekonomiskt bistånd"):
+        assert goal in body
+
+
+def test_a_decision_quotes_the_result_from_its_arende(assistant):
+    a = assistant.ask("Vad beslutade socialnämnden i Strömsund om bokslutet för 2023?")
+    assert "-11,2 mnkr" in a.answer
+
+
+def test_ambiguous_question_answers_each_kommun_from_its_own_documents(assistant):
+    a = assistant.ask("Gick socialnämnden med underskott 2023?")
+    body = a.answer.split("Källor:")[0]
+    assert "35,5 miljoner kronor" in body and "-11,2 mnkr" in body
+    for line in body.splitlines()[1:]:
+        kommun = line.removeprefix("- ").split(":")[0]
+        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
+        assert numbers and all(a.citations[n - 1].kommun == kommun for n in numbers)
+
+
+def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(assistant):
+    a = assistant.ask("Vad gäller ärende SN.2023.73?")
+    assert not a.abstained
+    assert "Sekretessärenden" in a.answer and "tingsrätten" in a.answer
