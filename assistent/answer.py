@@ -65,7 +65,13 @@ _COUNT_WORDS = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv
 
 def _has_quantity(text: str) -> bool:
     """A figure, not a year, date, § or diarienummer: "120 deltagare", "36 procent", "sju ärenden"."""
-    return bool(_HAS_NUMBER.search(_NOT_QUANTITY.sub(" ", text)) or _COUNT_WORDS.search(text))
+    return _has_figure(text) or bool(_COUNT_WORDS.search(text))
+
+
+def _has_figure(text: str) -> bool:
+    """A quantity in digits ("Två föräldrakvällar" counts evenings; the "120 deltagare"
+    asked for may follow)."""
+    return bool(_HAS_NUMBER.search(_NOT_QUANTITY.sub(" ", text)))
 
 
 _HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
@@ -669,7 +675,7 @@ def _choose_facts(
     wanted = [
         has
         for want, has in (
-            (_WANTS_NUMBER, _has_quantity),
+            (_WANTS_NUMBER, _has_figure),
             (_WANTS_DATE, _HAS_DATE.search),
             (_WANTS_PERSON, _HAS_PERSON.search),
         )
@@ -685,7 +691,11 @@ def _choose_facts(
             (i, t) for i, t in ahead[:1] if (len(t.split()) >= 4 and successors or label) and not top.following
         ]
         if lacking:
-            take += [(i, t) for i, t in ahead if any(has(t) for has in lacking)][:1]
+            found = [(i, t) for i, t in ahead if any(has(t) for has in lacking)][:1]
+            # a bare figure ("120 deltagare.") is read with the line after it
+            if found and len(found[0][1].split()) < 5 and found[0][0] + 1 < len(units):
+                found.append((found[0][0] + 1, units[found[0][0] + 1].text))
+            take += found
         for i, nxt in take:
             if all(nxt != c.text and nxt not in c.following for c in chosen):
                 chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, i, top.score))

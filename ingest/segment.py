@@ -122,6 +122,9 @@ def _part_kind(line: str) -> PartKind | None:
     return None
 
 
+#: A line longer than this ends the "Skickas till" list of recipients.
+SKICKAS_TILL_MAX_WORDS = 10
+
 _LEAD_LINE = re.compile(r"^(?:§\s*\d+|\d+\s*§$|Diarienummer\b|Dnr\b)", re.IGNORECASE)
 
 
@@ -148,6 +151,10 @@ def find_parts(text: str) -> list[SectionPart]:
         if k:
             flush()
             kind, label, buf = k, _clean_heading(line).rstrip(":").strip(), []
+        elif kind == "skickas_till" and len(line.split()) > SKICKAS_TILL_MAX_WORDS:
+            # recipients are short lines; running text after them is an attached document
+            flush()
+            kind, label, buf = "ovrigt", None, [line]
         else:
             buf.append(line)
     flush()
@@ -171,6 +178,9 @@ def _body_like(s: str) -> bool:
 def _median_len(lines: list[_Line]) -> float:
     lens = sorted(len(ln.text) for ln in lines if ln.text)
     return lens[len(lens) // 2] if lens else 0.0
+
+
+_FIELD = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäö-]+){0,2}: \S")
 
 
 def _heading_level(lines: list[_Line], i: int) -> tuple[int, str] | None:
@@ -201,6 +211,10 @@ def _heading_level(lines: list[_Line], i: int) -> tuple[int, str] | None:
         return None
     prev = next((ln.text for ln in reversed(lines[:i]) if ln.text), "")
     if not (blank_before or not prev or prev[-1] in ".!?:"):
+        return None
+    # In a run of "Label: value" lines only the first can head the block: "Nyckeltal: …"
+    # is a heading, the "Mått: …", "Mäts: Varje månad" and "Ingångsvärde: …" under it are fields.
+    if _FIELD.match(s) and _FIELD.match(prev):
         return None
     nxt = next((ln.text for ln in lines[i + 1 : i + 4] if ln.text), "")
     if not nxt or not _body_like(nxt):
