@@ -74,7 +74,7 @@ def _has_figure(text: str) -> bool:
     return bool(_HAS_NUMBER.search(_NOT_QUANTITY.sub(" ", text)))
 
 
-_HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§)", re.I)
+_HEADING_LINE = re.compile(r"^\s*(diarienummer|dnr|§\s*\d+|\d+\s*§(?!\s*\d))", re.I)
 _MONTH_ALT = "|".join(MONTHS)
 _HAS_DATE = re.compile(
     rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}|\d{{1,2}}\s+({_MONTH_ALT})|{_MONTH_ALT}"
@@ -218,19 +218,26 @@ class _QWord:
 #: What one stem may have beyond another of the same word: an inflection Snowball left
 #: on (a doubled consonant, then -et/-en/-er/…; "-iet" of "högstadiet").
 _INFLECTION_TAIL = re.compile(r"[bdfgklmnprstv]?(et|en|er|ar|or|na|ns|ts|ets|ens|s|n|t|e)|iet|iets")
+#: ... and the verb's own nouns and participles: "jämför" → "jämförelse", "jämförbara";
+#: "höjas" → "höjningen", "höjde".
+_DERIVATION_TAIL = re.compile(r"(n?ing|n?ingen|n?ingar|else|elsen|els|bar|bara|de|des|d|ande|ende)")
 
 
 def _inflection_in(stem: str, terms: set[str]) -> bool:
     """Snowball leaves the definite neuter on: "matsvinnet" stems to itself, "matsvinn"
-    to "matsvin". A term of five letters or more that is the stem plus an inflectional
-    tail, or the other way round, is the same word; "enhetlig" is not "enhet"."""
-    if len(stem) < 5:
+    to "matsvin". A term that is the stem plus an inflectional tail (both of five letters
+    or more) or a derivational one (from three), or the other way round, is the same
+    word; "enhetlig" is not "enhet"."""
+    if len(stem) < 3:
         return False
     for t in terms:
-        if len(t) < 5 or t == stem:
+        if len(t) < 3 or t == stem:
             continue
         short, long = (stem, t) if len(stem) < len(t) else (t, stem)
-        if long.startswith(short) and _INFLECTION_TAIL.fullmatch(long[len(short) :]):
+        if not long.startswith(short):
+            continue
+        tail = long[len(short) :]
+        if (len(short) >= 5 and _INFLECTION_TAIL.fullmatch(tail)) or _DERIVATION_TAIL.fullmatch(tail):
             return True
     return False
 
@@ -282,6 +289,13 @@ _HAS_PERSON = re.compile(
     r"|\b(ordförande|sekreterare|justerare|förvaltningschef|socialchef|handläggare)\b[:,]?\s+[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ]",
     re.I,
 )
+_WANTS_REASON = re.compile(r"\b(varfor|av vilken anledning|vad beror|vad ar skalet|vad ar orsaken)\b")
+#: a sentence that gives a reason or a cause
+_HAS_REASON = re.compile(
+    r"\b(beror på|berodde på|på grund av|till följd av|med anledning av|eftersom|utifrån att|"
+    r"därför att|då det|vilket gör att|orsaken|anledningen|förklaras av|främst för att|för att kunna)\b",
+    re.I,
+)
 _WANTS_LIST = re.compile(r"\s*(vilka|vad (ingar|innehaller))\b")
 
 
@@ -292,6 +306,7 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
     wants_date = bool(_WANTS_DATE.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
+    wants_reason = bool(_WANTS_REASON.search(question))
     found: list[_Sentence] = []
     for section, passage, rank in sections:
         units = _units(section)
@@ -305,6 +320,8 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
             if wants_date and _HAS_DATE.search(s):
                 score += 0.15
             if wants_person and _HAS_PERSON.search(s):
+                score += 0.15
+            if wants_reason and _HAS_REASON.search(s):
                 score += 0.15
             n_words = len(s.split())
             if n_words < 5:
@@ -330,7 +347,8 @@ def _pick(scored: list[_Sentence], words: list[_QWord], limit: int, floor: float
     """Greedy choice of sentences that together answer the question: each next sentence
     is scored with the words already held by chosen ones weighing less, so "Avtalet löper
     ut 2025-02-28" follows a sentence that already names the träningsbostäder, rather than
-    a third sentence naming them again. Stops at ``limit`` or below ``floor`` × the best."""
+    a third sentence naming them again. Only sentences scoring ``floor`` × the best or
+    more take part; at most ``limit`` are chosen."""
     total = sum(w.weight for w in words) or 1.0
     covered: dict[str, list[float]] = {}  # per section id
     chosen: list[_Sentence] = []
@@ -349,10 +367,9 @@ def _pick(scored: list[_Sentence], words: list[_QWord], limit: int, floor: float
         return s.score - lost / total
 
     best = scored[0].score if scored else 0.0
+    pool = [s for s in pool if s.score >= floor * best]  # relevant enough on its own
     while pool and len(chosen) < limit:
-        s = max(pool, key=gain)
-        if gain(s) < floor * best:
-            break
+        s = max(pool, key=gain)  # … and then what it adds decides the order
         pool.remove(s)
         if any(s.text == c.text or s.text in c.following for c in chosen):
             continue
@@ -657,6 +674,23 @@ def _passage_for(r: Retrieval, section: Section) -> Passage | None:
     return to_passage(best, best.text, 0.0)
 
 
+_ANAPHOR = re.compile(r"^(detta|dessa|denna|det|den|där|därför|därtill|dessutom|även|också|samtidigt|sammantaget)\b", re.I)
+
+
+def _continues(sentence: str, previous: str) -> bool:
+    """Does ``sentence`` lean on ``previous``: it opens with "Detta", "Dessutom" …, or with
+    a definite noun the previous sentence introduced ("… höjde avgiften." → "Höjningen …")."""
+    if _ANAPHOR.match(sentence):
+        return True
+    first = fold(sentence.split(maxsplit=1)[0]) if sentence.split() else ""
+    if len(first) < 6 or not first.endswith(("en", "et", "na")):
+        return False
+    # a nominalised verb refers back to the verb: "höjningen" → "höj" (höjde, höjs)
+    root = re.sub(r"(ningen|ningar|ningarna|elsen|elserna)$", "", first)
+    head = root if root != first and len(root) >= 3 else first[:4]
+    return any(fold(w).startswith(head) for w in re.findall(r"\w+", previous))
+
+
 def _choose_facts(
     r: Retrieval, sections, q_terms, max_sentences: int, successors: bool = True
 ) -> list[_Sentence]:
@@ -666,7 +700,7 @@ def _choose_facts(
     scored = _score_sentences(r, sections, q_terms)
     if not scored or scored[0].score <= 0.05:
         return []
-    chosen = _pick(scored, q_terms, max_sentences, floor=0.45)
+    chosen = _pick(scored, q_terms, max_sentences, floor=0.5)
     # The best sentences' successors usually carry their figure or reason ("… jämförbara
     # med regionen." → "Jämförelse med besöksavgift inom region Jämtland Härjedalen …").
     # A question after a figure or a date that the best sentence lacks looks two lines on
@@ -683,6 +717,11 @@ def _choose_facts(
     ]
     for top in list(chosen[:3]):
         units = _units(top.section)
+        # "Höjningen görs utifrån att …" reads on from the sentence that names the höjning
+        if top.order > 0 and _continues(top.text, units[top.order - 1].text):
+            prev = units[top.order - 1].text
+            if all(prev != c.text and prev not in c.following for c in chosen):
+                chosen.append(_Sentence(prev, top.section, top.passage, top.rank, top.order - 1, top.score))
         ahead = [(i, units[i].text) for i in range(top.order + 1, min(top.order + 5, len(units)))]
         lacking = [has for has in wanted if not has(top.text)]
         # a label ("Förslag till justerare", "Tid och plats för justering") is answered by its next line
@@ -756,11 +795,17 @@ def _compose_heading_block(comp: _Composer, sections, q_terms) -> bool:
 def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     scored = _score_sentences(r, sections[:4], q_terms)
     # a sentence that announces the very list asked for beats a heading block
-    listed = [s for s in scored[:10] if len(s.following) >= 2]
-    if listed and listed[0].score >= max(0.6, 0.7 * scored[0].score):
-        s = listed[0]
-        comp.lines.append(f"Enligt {_source_phrase(s.section, s.passage)}:")
-        comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
+    floor = max(0.6, 0.7 * scored[0].score) if scored else 1.0
+    listed = [s for s in scored[:10] if len(s.following) >= 2 and s.score >= floor]
+    if listed:
+        # two different lists can both be meant ("stadens övergripande mål", "nämndmålen")
+        shown: list[_Sentence] = []
+        for s in listed:
+            if len(shown) < 2 and all(set(s.following).isdisjoint(x.following) for x in shown):
+                shown.append(s)
+        for s in shown:
+            comp.lines.append(f"Enligt {_source_phrase(s.section, s.passage)}:")
+            comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
         return True
     if _compose_heading_block(comp, sections, q_terms):
         return True
@@ -887,7 +932,7 @@ def abstention(assistant: Assistant, r: Retrieval, evidence: Evidence) -> Answer
     if evidence.reason == "kommun":
         lines.append(f"Arkivet innehåller inga dokument från {', '.join(evidence.missing)}.")
     lines.append(SEARCHED_IN.format(scope=r.scope_text(assistant.store.facets())))
-    if evidence.reason in ("termer", "år") and evidence.missing:
+    if evidence.reason in ("termer", "år", "svarstyp") and evidence.missing:
         lines.append("Inget av de närmaste avsnitten nämner: " + ", ".join(evidence.missing[:5]) + ".")
     if r.passages:
         lines.append("")

@@ -197,7 +197,7 @@ def _find_kommun(text: str, folded: str, known: Sequence[str]) -> str | None:
 # Organ words on folded text; an optional "barn- och " lead and a compound tail
 # ("socialnämndsprotokoll") are allowed.
 _ORGAN_RE = re.compile(
-    r"(?<![\w-])((?:[a-z]+-\s+och\s+)?[a-z]*?-?)(namnd|styrelse|utskott|fullmaktige)(en|ens|et|ets|s\w*|e|)(?![\w-])"
+    r"(?<![\w-])((?:[a-z]+-\s+och\s+)?[a-z]*?-?)(namnd|styrelse|utskott|fullmaktige)(en|ens|et|ets|s\w*|e|n|ns|)(?![\w-])"
 )
 _ORGAN_DEFINITE = {"namnd": "nämnden", "styrelse": "styrelsen", "utskott": "utskottet", "fullmaktige": "fullmäktige"}
 _ORGAN_ABBR = {

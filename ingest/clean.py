@@ -39,7 +39,7 @@ PART_HEADINGS = (
 _STRUCTURAL = re.compile(
     r"^(?:"
     r"§\s*\d+"  # "§ 23 Bokslut"
-    r"|\d+\s*§"  # "23 §" (Finland-Swedish order)
+    r"|\d+\s*§(?!\s*\d)"  # "23 §" (Finland-Swedish order); "… den 28 november\n2023 § 146 att …" runs on
     r"|(?:Diarienummer|Dnr)\b"
     r"|(?:Tjänsteskrivelse|Tjänsteutlåtande|Missiv)\s*$"  # starts the next attached document
     r"|[A-ZÅÄÖ][\wåäöÅÄÖ-]*s beslut\b"  # "Socialnämndens beslut", "Personalsektionens beslut:"

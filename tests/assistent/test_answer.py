@@ -178,7 +178,7 @@ def test_ambiguous_question_answers_each_kommun_from_its_own_documents(assistant
     a = assistant.ask("Gick socialnämnden med underskott 2023?")
     body = a.answer.split("Källor:")[0]
     assert "35,5 miljoner kronor" in body and "-11,2 mnkr" in body
-    for line in body.splitlines()[1:]:
+    for line in filter(None, body.splitlines()[1:]):
         kommun = line.removeprefix("- ").split(":")[0]
         numbers = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
         assert numbers and all(a.citations[n - 1].kommun == kommun for n in numbers)
