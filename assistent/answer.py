@@ -146,6 +146,7 @@ _BULLETS = "-•–~▪◦*\uf0b7"
 class _Unit:
     text: str
     item: bool  # a list item ("- …", "• …") rather than running text
+    header: str = ""  # for a table row: the table's header row ("Aktivitet | Ansvarig | Uppföljning")
 
 
 def _units(section: Section) -> list[_Unit]:
@@ -153,10 +154,17 @@ def _units(section: Section) -> list[_Unit]:
     headings = {h.strip().lower() for h in [*section.heading_path, section.rubrik or ""] if h}
     shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, section.text)
     out = []
+    header, in_table = "", False
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
         s = raw.strip(" \t" + _BULLETS)
         is_item = raw[:1] in _BULLETS
+        # a flattened table: its first row names the columns the later rows fill
+        is_row = "|" in raw or "\t" in raw
+        row_header = header if is_row and in_table else ""
+        if is_row and not in_table:
+            header = s
+        in_table = is_row
         if (
             len(s.split()) < (1 if is_item else 2)
             or _HEADING_LINE.match(s)
@@ -166,7 +174,7 @@ def _units(section: Section) -> list[_Unit]:
             continue
         if section.paragraf and s.lower().startswith(section.paragraf.lower()):
             continue
-        out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item))
+        out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header))
     return out
 
 
@@ -255,10 +263,12 @@ def _head_of_compound(stem: str, terms: set[str]) -> bool:
 _QUESTION_PHRASE = re.compile(r"\b(hur|hu)\s+(hög|hog|stor|stort|stora|lång|lang|långt|mycket|många|manga|ofta|länge)\b", re.I)
 
 
-def _question_words(r: Retrieval, lexical) -> list[_QWord]:
-    """The question's content words, spelt as the archive spells them ("matsvin" → its
-    corpus form, "hog" → "hög"), weighted by rarity; kommun names and generic words left out."""
-    restored = lexical.restore(r.parsed.search_text) if lexical is not None else r.parsed.search_text
+def _question_words(r: Retrieval, lexical, text: str | None = None) -> list[_QWord]:
+    """The question's content words (or those of ``text``, a part of it), spelt as the
+    archive spells them ("matsvin" → its corpus form, "hog" → "hög"), weighted by rarity;
+    kommun names and generic words left out."""
+    text = r.parsed.search_text if text is None else text
+    restored = lexical.restore(text) if lexical is not None else text
     restored = _QUESTION_PHRASE.sub(" ", restored)
     scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun])))
     words: dict[str, _QWord] = {}
@@ -299,9 +309,11 @@ _HAS_REASON = re.compile(
 _WANTS_LIST = re.compile(r"\s*(vilka|vad (ingar|innehaller))\b")
 
 
-def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]], words: list[_QWord]):
+def _score_sentences(
+    r: Retrieval, sections: list[tuple[Section, Passage, int]], words: list[_QWord], question: str | None = None
+):
     total = sum(w.weight for w in words) or 1.0
-    question = fold(r.effective_question)
+    question = fold(question or r.effective_question)
     wants_number = bool(_WANTS_NUMBER.search(question))
     wants_date = bool(_WANTS_DATE.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
@@ -314,6 +326,9 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
             s = unit.text
             terms = _terms(s)
             credits = tuple(w.credit(terms) for w in words)
+            if unit.header:  # a row is also about what its columns are called, at half weight
+                head = _terms(unit.header)
+                credits = tuple(max(c, HEADER_CREDIT * w.credit(head)) for w, c in zip(words, credits, strict=True))
             score = sum(w.weight * c for w, c in zip(words, credits, strict=True)) / total + 0.12 / (1 + rank)
             if wants_number and _has_quantity(s):
                 score += 0.15
@@ -336,6 +351,8 @@ def _score_sentences(r: Retrieval, sections: list[tuple[Section, Passage, int]],
     return found
 
 
+#: Credit for a question word that a table row's header holds and the row does not.
+HEADER_CREDIT = 0.5
 #: What a question word still counts for once a chosen sentence of the same section
 #: holds it, and once only other sections' sentences do ("Vilka IVO-ärenden …, och när
 #: …?" is answered by one sentence in each of two §§).
@@ -692,12 +709,12 @@ def _continues(sentence: str, previous: str) -> bool:
 
 
 def _choose_facts(
-    r: Retrieval, sections, q_terms, max_sentences: int, successors: bool = True
+    r: Retrieval, sections, q_terms, max_sentences: int, successors: bool = True, question: str | None = None
 ) -> list[_Sentence]:
     """The sentences that answer a fact question, in reading order (empty when none fits).
     ``successors``: also take the line after each of the best sentences (its figure or
     reason); a line that holds the figure, date or person asked for is taken regardless."""
-    scored = _score_sentences(r, sections, q_terms)
+    scored = _score_sentences(r, sections, q_terms, question)
     if not scored or scored[0].score <= 0.05:
         return []
     chosen = _pick(scored, q_terms, max_sentences, floor=0.5)
@@ -705,7 +722,7 @@ def _choose_facts(
     # med regionen." → "Jämförelse med besöksavgift inom region Jämtland Härjedalen …").
     # A question after a figure or a date that the best sentence lacks looks two lines on
     # ("Två föräldrakvällar har genomförts." → "Genomförd 15/3 2023. 120 deltagare.").
-    question = fold(r.effective_question)
+    question = fold(question or r.effective_question)
     wanted = [
         has
         for want, has in (
@@ -729,6 +746,10 @@ def _choose_facts(
         take = [
             (i, t) for i, t in ahead[:1] if (len(t.split()) >= 4 and successors or label) and not top.following
         ]
+        # a short successor ("Även sommarvikarierna har påverkat augustis resultat.") is
+        # half a thought: the line after it usually finishes it ("Prognos för helår …")
+        if take and successors and not label and len(take[0][1].split()) < 8 and len(ahead) > 1:
+            take.append(ahead[1])
         if lacking:
             found = [(i, t) for i, t in ahead if any(has(t) for has in lacking)][:1]
             # a bare figure ("120 deltagare.") is read with the line after it
@@ -895,6 +916,47 @@ def _max_sentences(question: str) -> int:
     return min(6, 3 + max(0, asks - 1))
 
 
+#: Where a question that asks two things turns to the second: "…, och när följs de upp?",
+#: "… – vad är utgångsläget …?", "… och vem anmälde oftast?".
+_CLAUSE_BREAK = re.compile(
+    r"(?:,\s*(?:och\s+)?|\s+och\s+|\s+[–—-]\s+|\?\s+)(?=(?:vad|vilk\w*|hur|när|nar|var|varför|varfor|vem|vems|är|ar)\b)",
+    re.I,
+)
+#: Context words of the rest of the question count this much in a clause's own search.
+CONTEXT_WEIGHT = 0.3
+
+
+def _clauses(question: str) -> list[str]:
+    """The question's separate asks, in order (one item for a simple question)."""
+    return [c.strip(" ?,–-") for c in _CLAUSE_BREAK.split(question) if c and c.strip(" ?,–-")]
+
+
+def _complement(comp: _Composer, r: Retrieval, sections, lexical) -> None:
+    """Answer the later asks of a question that packs in several ("Vilka insatser ingår …
+    och när följs de upp?"): each with its own words and answer type, the rest of the
+    question as context, from the same sections; sentences the answer already has are skipped."""
+    clauses = _clauses(r.effective_question)
+    if len(clauses) < 2 or not sections:
+        return
+    shown = "\n".join(comp.lines)
+    for clause in clauses[1:]:
+        own = _question_words(r, lexical, clause)
+        mine = {w.stem for w in own}
+        # "… och när?" has no words of its own: the rest of the question is its topic
+        share = CONTEXT_WEIGHT if own else 1.0
+        context = [
+            _QWord(w.stem, w.parts, w.weight * share, w.synonyms)
+            for w in _question_words(r, lexical)
+            if w.stem not in mine
+        ]
+        chosen = _choose_facts(r, sections[:4], own + context, 2, successors=False, question=clause)
+        for s in chosen:
+            if s.text in shown or _HEADING_LINE.match(s.text):
+                continue
+            comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
+            shown += "\n" + s.text
+
+
 def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
     """The default answerer: no LLM, every sentence quoted from a cited section."""
     sections = _sections_for(assistant, r)
@@ -917,6 +979,7 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
         done = _compose_facts(comp, r, sections, q_terms, max_sentences=_max_sentences(r.effective_question))
     if not done:
         return abstention(assistant, r, Evidence(False, [], "inga meningar"))
+    _complement(comp, r, sections, assistant.store.lexical())
     return Answer(
         question=r.question,
         answer=comp.text(),

@@ -62,6 +62,10 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("delegationsbeslut", "delegeringsbeslut", "beslut fattade på delegation"),
     ("ej verkställda beslut", "icke verkställda beslut", "ej verkställda gynnande beslut"),
     ("sjukfrånvaro", "sjuktal", "frånvaro på grund av sjukdom"),
+    # uppföljning av mål
+    ("utgångsläge", "ingångsvärde", "utgångsvärde", "nuläge", "startvärde"),
+    ("målvärde", "målnivå"),
+    ("uppföljning", "följs upp", "avrapportering"),
 )
 
 
