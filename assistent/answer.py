@@ -31,6 +31,7 @@ from assistent.retrieve import Retrieval, retrieve
 from assistent.synonyms import alternatives
 from assistent.textproc import MONTHS, analyze, fold, zipf
 from ingest.dnr import find_diarienummer
+from ingest.segment import part_kind
 
 if TYPE_CHECKING:
     from assistent.api import Assistant
@@ -170,6 +171,7 @@ def _units(section: Section) -> list[_Unit]:
             or _HEADING_LINE.match(s)
             or _TOC_LINE.search(s)
             or s.lower().rstrip(":") in headings
+            or part_kind(s)  # "Socialnämndens beslut", "Förslag till beslut": labels, not content
         ):
             continue
         if section.paragraf and s.lower().startswith(section.paragraf.lower()):
@@ -185,6 +187,15 @@ def _list_after(units: list[_Unit], i: int) -> tuple[str, ...]:
     """The list a unit announces: '… följande fyra inriktningsmål uppfylls:' or
     '… fyra nämndmål för socialnämnden.' followed by list items."""
     s = units[i].text
+    if re.search(r"\bföljande\b", s, re.I):
+        # "… följande sammanträdesdagar under 2024 …" then one short line each: "12 februari"
+        short = []
+        for u in units[i + 1 : i + 1 + 2 * MAX_LIST_ITEMS]:
+            if u.item or len(u.text.split()) > 4:
+                break
+            short.append(u.text)
+        if len(short) >= 3:
+            return tuple(short)
     nxt = units[i + 1 : i + 1 + MAX_LIST_ITEMS]
     announces = s.rstrip().endswith(":") or (
         bool(nxt) and nxt[0].item and bool(re.search(r"\bföljande\b", s, re.I) or _COUNT_WORD.search(s))
@@ -895,7 +906,10 @@ def _compose_ambiguous(assistant: Assistant, comp: _Composer, r: Retrieval, q_te
         return False
     comp.lines.append(AMBIGUOUS_INTRO.format(what="kommuner") + " (ange kommun för ett enda svar)")
     for kommun, chosen in answers:
-        parts = [f"{s.text} [{comp.cite(s.passage, s.section, s.text)}]" for s in chosen]
+        parts = [
+            f"{s.text}{' ' + '; '.join(s.following) if s.following else ''} [{comp.cite(s.passage, s.section, s.text)}]"
+            for s in chosen
+        ]
         comp.lines.append(f"- {kommun}: " + " ".join(parts))
     return True
 

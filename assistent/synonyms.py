@@ -65,6 +65,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     # uppföljning av mål
     ("utgångsläge", "ingångsvärde", "utgångsvärde", "nuläge", "startvärde"),
     ("målvärde", "målnivå"),
+    ("uppfylld", "uppfyllt", "uppfylls", "uppnått", "uppnåtts", "uppnådd", "uppnås"),
     ("uppföljning", "följs upp", "avrapportering"),
 )
 

@@ -373,6 +373,14 @@ _CONJUNCTIONS = {"och", "eller", "samt", "respektive", "resp", "till"}
 _SENTENCE_END = ".:;!?"
 
 
+#: A line ending so is cut before its number: "… den 19 oktober 2022 §" + "132 …",
+#: "… den 28 november" + "2023 § 146 att …".
+_WANTS_NUMBER_NEXT = re.compile(
+    r"(§|\bnr|\bkap\.?|\b(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december))$",
+    re.IGNORECASE,
+)
+
+
 def _joinable(current: str, following: str, adjacent: bool) -> bool:
     if is_structural(current) or is_structural(following):
         return False
@@ -380,6 +388,8 @@ def _joinable(current: str, following: str, adjacent: bool) -> bool:
     if not end or end in _SENTENCE_END:
         return False
     if start.islower():
+        return True
+    if start.isdigit() and _WANTS_NUMBER_NEXT.search(current.rstrip()):
         return True
     return adjacent and end == ","
 
@@ -447,6 +457,8 @@ def clean_page_text(text: str) -> str:
     text = join_hard_breaks(text)
     # Joining brings "rela" + "oner" from two lines onto one; repair those too.
     text = repair_ligatures(text)
+    # a full stop the extraction glued to the next sentence: "§ 132.Sammantaget har …"
+    text = re.sub(r"(?<=\d)\.(?=[A-ZÅÄÖ][a-zåäö]{2})", ". ", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 

@@ -112,7 +112,12 @@ _PART_LABELS: tuple[tuple[PartKind, re.Pattern[str]], ...] = (
 )
 
 
-def _part_kind(line: str) -> PartKind | None:
+def part_kind(line: str) -> PartKind | None:
+    """The part a label line starts ("Socialnämndens beslut" → "beslut"), or None.
+
+    Args:
+        line: one line of a section's text.
+    """
     line = _clean_heading(line)
     if not line or len(line) > 100:
         return None
@@ -147,7 +152,7 @@ def find_parts(text: str) -> list[SectionPart]:
     for i, line in enumerate(text.split("\n")):
         if not parts and not "".join(buf).strip() and (i == 0 or _LEAD_LINE.match(line.strip())):
             continue  # the section's own heading (and dnr line) is not part of the ärende
-        k = _part_kind(line)
+        k = part_kind(line)
         if k:
             flush()
             kind, label, buf = k, _clean_heading(line).rstrip(":").strip(), []
@@ -401,7 +406,7 @@ def _ts_core_end(text: str, lines: list[_Line], a: int, b: int) -> int:
     """Line index where the tjänsteskrivelse proper ends and an attachment starts (b if none)."""
     last_label, last_kind = None, None
     for i in range(a + 1, b):
-        k = _part_kind(lines[i].text)
+        k = part_kind(lines[i].text)
         if k in ("skickas_till", "ovrigt"):
             last_label, last_kind = i, k
     if last_label is None:
@@ -439,7 +444,7 @@ def _ts_meta(text: str, lines: list[_Line], a: int, b: int) -> tuple[str | None,
     dates = find_dates(head_text)
     rubrik = None
     for i in range(a, min(b, a + 40)):
-        if _part_kind(lines[i].text) in ("forslag", "arende"):
+        if part_kind(lines[i].text) in ("forslag", "arende"):
             prev = [_clean_heading(ln.text) for ln in lines[a:i] if ln.text]
             prev = [
                 p

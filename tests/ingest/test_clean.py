@@ -100,6 +100,13 @@ def test_repair_ligatures_on_corpus_003():
         ("Enhet | Resultat\nhemtjänst | -3", "Enhet | Resultat\nhemtjänst | -3"),
         ("# Rubrik\ntext", "# Rubrik\ntext"),
         ("17 §\nuppvaktningar", "17 §\nuppvaktningar"),
+        # a line that ends before its number: "§" + "132", a month + its year
+        (
+            "fjorton mål den 19 oktober 2022 §\n\n132 Sammantaget",
+            "fjorton mål den 19 oktober 2022 § 132 Sammantaget",
+        ),
+        ("beslutade den 28 november\n2023 § 146 att regionen", "beslutade den 28 november 2023 § 146 att regionen"),
+        ("Budget\n2024", "Budget\n2024"),
     ],
 )
 def test_join_hard_breaks(text, expected):
@@ -119,6 +126,7 @@ def test_join_hard_breaks(text, expected):
         ("• punkt", True),
         ("Beslutet fattades enhälligt", False),
         ("Resultatet 2023 var bra", False),
+        ("2023 § 146 att regionen höjde avgiften", False),  # a year and a § reference, no "23 §" heading
     ],
 )
 def test_is_structural(line, structural):
