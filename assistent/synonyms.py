@@ -65,6 +65,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     # uppföljning av mål
     ("utgångsläge", "ingångsvärde", "utgångsvärde", "nuläge", "startvärde"),
     ("målvärde", "målnivå"),
+    ("brist", "brister", "saknas", "saknades", "förbättringsområde", "förbättringsmöjligheter"),
     ("uppfylld", "uppfyllt", "uppfylls", "uppnått", "uppnåtts", "uppnådd", "uppnås"),
     ("uppföljning", "följs upp", "avrapportering"),
 )

@@ -188,3 +188,76 @@ def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(a
     a = assistant.ask("Vad gäller ärende SN.2023.73?")
     assert not a.abstained
     assert "Sekretessärenden" in a.answer and "tingsrätten" in a.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "clauses"),
+    [
+        ("Vad beslutade nämnden om bokslutet?", ["Vad beslutade nämnden om bokslutet"]),
+        (
+            "Vilka insatser ingår i handlingsplanen och när följs de upp?",
+            ["Vilka insatser ingår i handlingsplanen", "när följs de upp"],
+        ),
+        (
+            "Hur många orosanmälningar kom in, och vem anmälde oftast?",
+            ["Hur många orosanmälningar kom in", "vem anmälde oftast"],
+        ),
+        (
+            "Strängnäs klarade målet delvis – vad är utgångsläget för 2024?",
+            ["Strängnäs klarade målet delvis", "vad är utgångsläget för 2024"],
+        ),
+        ("Kaffe och kakor till mötet?", ["Kaffe och kakor till mötet"]),  # "och" alone does not split
+    ],
+)
+def test_a_question_is_split_into_its_asks(question, clauses):
+    from assistent.answer import _clauses
+
+    assert _clauses(question) == clauses
+
+
+@pytest.mark.parametrize(
+    ("sentence", "previous", "expected"),
+    [
+        ("Höjningen görs utifrån att prisbasbeloppet ökat.", "Regionen höjde besöksavgiften till 400 kronor.", True),
+        ("Detta innebär en ökning.", "Avgiften är 300 kronor.", True),
+        ("Resultatet är ett underskott.", "Nämnden har fjorton mål.", False),
+        ("Nämnden beslutade enhälligt.", "Avgiften höjs.", False),
+    ],
+)
+def test_a_sentence_that_reads_on_from_its_predecessor_is_recognised(sentence, previous, expected):
+    from assistent.answer import _continues
+
+    assert _continues(sentence, previous) is expected
+
+
+def _section(text: str):
+    from assistent.records import Section
+
+    return Section(id="s1", document_id="d1", index=0, kind="rubrik", rubrik="Rubrik", text=text)
+
+
+def test_units_drop_part_labels_and_give_table_rows_their_header():
+    from assistent.answer import _units
+
+    units = _units(
+        _section(
+            "Socialnämndens beslut\nNämnden godkänner rapporten i sin helhet.\n"
+            "Aktivitet | Ansvarig | Uppföljning\nStöd till barn | Handläggare IFO | December 2024"
+        )
+    )
+    texts = [u.text for u in units]
+    assert "Socialnämndens beslut" not in texts
+    row = next(u for u in units if u.text.startswith("Stöd till barn"))
+    assert row.header == "Aktivitet | Ansvarig | Uppföljning"
+
+
+def test_a_foljande_sentence_announces_the_short_lines_after_it():
+    from assistent.answer import _list_after, _units
+
+    units = _units(
+        _section(
+            "Socialnämnden fastställer följande sammanträdesdagar under 2024.\n12 februari\n18 mars\n22 april\n"
+            "Sammanträdena börjar klockan 18 om inget annat anges i kallelsen."
+        )
+    )
+    assert _list_after(units, 0) == ("12 februari", "18 mars", "22 april")
