@@ -52,6 +52,13 @@ _GENERIC = {
 }
 # with compound parts: "socialnämnden" must not make "social" a topic of the question
 _GENERIC_STEMS = {t for w in _GENERIC for t in analyze(w)} | _GENERIC
+# The office itself: every sentence of its documents may name it, so it does not tell
+# the answer's sentences apart (it still counts as evidence in assistent.evidence).
+_OFFICE_STEMS = {
+    t
+    for w in "förvaltningen socialförvaltningen socialförvaltningens kontoret socialkontoret socialkontorets".split()
+    for t in analyze(w, compounds=False)
+}
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])|\n+")
 _HAS_NUMBER = re.compile(r"\d")
@@ -164,7 +171,9 @@ def _units(section: Section) -> list[_Unit]:
         is_row = "|" in raw or "\t" in raw
         row_header = header if is_row and in_table else ""
         if is_row and not in_table:
-            header = s
+            # the caption above the table says what its rows count ("Antal anställda i …")
+            caption = out[-1].text if out and len(out[-1].text.split()) <= 15 and not out[-1].header else ""
+            header = f"{caption} {s}".strip()
         in_table = is_row
         if (
             len(s.split()) < (1 if is_item else 2)
@@ -267,7 +276,11 @@ def _head_of_compound(stem: str, terms: set[str]) -> bool:
     end of a term with at least four letters before it ("formål" is no mål)."""
     if len(stem) < 3 or stem[:1].isdigit():
         return False
-    return any(len(t) >= len(stem) + 4 and t.endswith(stem) for t in terms)
+    return any(
+        (len(t) >= len(stem) + 4 and t.endswith(stem))  # the document's compound, the question's head
+        or (len(t) >= 3 and len(stem) >= len(t) + 4 and stem.endswith(t))  # "budgetram" ~ "ramen"
+        for t in terms
+    )
 
 
 # "hur hög är frånvaron": the adjective asks for a figure; it is not what the answer is about
@@ -285,10 +298,10 @@ def _question_words(r: Retrieval, lexical, text: str | None = None) -> list[_QWo
     words: dict[str, _QWord] = {}
     for w in re.findall(r"\w+(?:-\w+)*", restored.lower()):
         w = _MONTH_ABBR.get(w.rstrip("."), w)
-        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS]
+        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS and t not in _OFFICE_STEMS]
         if not full or full[0] in words or (scope and (fold(w) in scope or full[0] in scope)):
             continue
-        parts = tuple(t for t in analyze(w) if t not in full and t not in _GENERIC_STEMS)
+        parts = tuple(t for t in analyze(w) if t not in full and t not in _GENERIC_STEMS | _OFFICE_STEMS)
         words[full[0]] = _QWord(full[0], parts, _weight(w), alternatives(full[0]))
     return list(words.values())
 
@@ -458,7 +471,7 @@ def assess(r: Retrieval, sections: list[tuple[Section, Passage, int]], lexical) 
     n_chunks = max(len(lexical), 1)
     unknown, absent, weights = [], [], {}
     for w in _content_words(r, lexical):
-        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS]
+        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC_STEMS and t not in _OFFICE_STEMS]
         parts = [t for t in analyze(w) if t not in full]
         df = min((lexical.document_frequency(t) for t in full), default=0)
         parts_df = min((lexical.document_frequency(t) for t in parts), default=0)

@@ -189,7 +189,9 @@ hur per månad månaden månader mån år året vecka veckan dag dagen timme tim
 fick får
 beslutat beslutade besluta beslutas beslutats beslut fastställt fastställde fastställa fastställts
 fastställdes antagit antog anta antogs godkänt godkände godkänna biföll bifallit bifalla avslog avslagit
-avslå har hade""".split()
+avslå har hade
+första andra tredje fjärde halvåret halvår halvåret kvartal kvartalet tertial tertialet helår helåret
+delår delåret""".split()  # the period asked about is a filter, not the topic
 
 
 @lru_cache(maxsize=1)
@@ -261,16 +263,36 @@ def _names_in(topic: list[_Word], section: Section) -> bool:
 
 
 def _shared(topic: list[_Word], *texts: str) -> list[_Word]:
-    """Topic words found in ``texts``: as their stem, as all their compound parts, or
+    """Topic words found in ``texts``: as their stem, as all their compound parts, as the
+    compound's head (a barnutredning is an utredning: "Antal avslutade utredningar"), or
     (a word the word list does not know, perhaps misspelt) as a close spelling."""
     stems = _stems(texts[0]) if len(texts) == 1 else frozenset().union(*map(_stems, texts))
     found = []
     for w in topic:
-        if w.stem in stems or (w.parts and all(p in stems for p in w.parts)):
+        if w.stem in stems or (w.parts and (all(p in stems for p in w.parts) or _head(w) in stems)):
             found.append(w)
         elif not w.known and any(_near(w.stem, s) for s in stems):
             found.append(w)
+        elif any(_inflected(w.stem, s) for s in stems):
+            found.append(w)
     return found
+
+
+def _head(w: _Word) -> str | None:
+    """The compound's last part when it ends the word ("barnutredningar" → utredning), else
+    None ("hemsjukvårdsavgiften": the parts kept leave out the type word avgift)."""
+    if not w.parts:
+        return None
+    text, head = fold(w.text.lower()), w.parts[-1]
+    at = text.rfind(head)
+    return head if at > 0 and at + len(head) >= len(text) - 4 else None
+
+
+def _inflected(a: str, b: str) -> bool:
+    """Two stems of one word that Snowball left apart: "verkställts"/"verkställda"
+    (verkstallt/verkstalld): all but the last letter shared, five letters or more."""
+    n = min(len(a), len(b))
+    return n >= 6 and abs(len(a) - len(b)) <= 2 and len(_common_prefix(a, b)) >= n - 1
 
 
 # ---------------------------------------------------------------- amounts
