@@ -798,7 +798,8 @@ def _compose_facts(comp: _Composer, r: Retrieval, sections, q_terms, max_sentenc
     return True
 
 
-def _source_phrase(section: Section, p: Passage) -> str:
+def _document_phrase(p: Passage) -> str:
+    """'tjänsteskrivelsen från Socialnämnden i Solna stad'."""
     kind = {
         "protokoll": "protokollet",
         "kallelse": "kallelsen",
@@ -807,10 +808,13 @@ def _source_phrase(section: Section, p: Passage) -> str:
         "riktlinje": "riktlinjen",
         "rapport": "rapporten",
     }.get(p.dokumenttyp or "", "dokumentet")
-    bits = [f"{kind} från {p.namnd or 'nämnden'}" + (f" i {p.kommun}" if p.kommun else "")]
-    if section.rubrik:
-        bits.append(f"”{section.rubrik}”")
-    return " ".join(bits) + _ref(section, p)
+    return f"{kind} från {p.namnd or 'nämnden'}" + (f" i {p.kommun}" if p.kommun else "")
+
+
+def _source_phrase(section: Section, p: Passage) -> str:
+    """The document, the section's title and its § and dnr."""
+    title = f" ”{section.rubrik}”" if section.rubrik else ""
+    return _document_phrase(p) + title + _ref(section, p)
 
 
 def _title_fit(section: Section, q_terms: list[_QWord]) -> float:
@@ -861,19 +865,19 @@ def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         if s.score < 0.5 * scored[0].score:
             break
         by_section.setdefault(s.section.id, []).append(s)
-    shown = 0
-    for items in sorted(by_section.values(), key=lambda group: group[0].rank)[:3]:
+    groups = sorted(by_section.values(), key=lambda group: group[0].rank)[:3]
+    if not groups:
+        return False
+    # each group is headed by its own section; the summary line names the document only
+    comp.lines.append(f"Sammanfattning ur {_document_phrase(groups[0][0].passage)}:")
+    for items in groups:
         items = sorted(items[:4], key=lambda s: s.order)
         first = items[0]
         comp.lines.append(f"{(first.section.rubrik or 'Ur dokumentet')}{_ref(first.section, first.passage)}:")
         for s in items:
             n = comp.cite(s.passage, s.section, s.text)
             comp.lines.append(s.claim(n, bullet="- "))
-        shown += 1
-    if shown:
-        first = scored[0]
-        comp.lines.insert(0, f"Sammanfattning ur {_source_phrase(first.section, first.passage)}:")
-    return shown > 0
+    return True
 
 
 #: Kommuner answered separately for a question that names none.
