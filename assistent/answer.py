@@ -150,6 +150,13 @@ _SHIELD = "\u2024"  # one-dot leader: stands in for an abbreviation's full stop 
 _BULLETS = "-•–~▪◦*\uf0b7"
 
 
+_NAME_LINE = re.compile(r"[A-ZÅÄÖ][a-zåäöé]+(?:[ -][A-ZÅÄÖ][a-zåäöé]+){1,3}")
+_TITLE_LINE = re.compile(
+    r"(?:Tf\.?\s+|T\.f\.\s+|Bitr\.?\s+)?[A-ZÅÄÖ]?[a-zåäö]*(?:chef|direktör|ordförande|sekreterare|handläggare|"
+    r"samordnare|controller|strateg|utredare|ansvarig)",
+)
+
+
 @dataclass
 class _Unit:
     text: str
@@ -175,6 +182,10 @@ def _units(section: Section) -> list[_Unit]:
             caption = out[-1].text if out and len(out[-1].text.split()) <= 15 and not out[-1].header else ""
             header = f"{caption} {s}".strip()
         in_table = is_row
+        if out and _NAME_LINE.fullmatch(out[-1].text) and _TITLE_LINE.fullmatch(s):
+            # a signature: "Marjo Savelius" / "Socialchef" → "Marjo Savelius, Socialchef"
+            out[-1] = _Unit(f"{out[-1].text}, {s}", False)
+            continue
         if (
             len(s.split()) < (1 if is_item else 2)
             or _HEADING_LINE.match(s)
@@ -320,7 +331,8 @@ _WANTS_PERSON = re.compile(r"\b(vem|vilka personer|vilka ledamoter|vilken ledamo
 #: a named person as protocols write them: "Lena Staaf (V)", "ordförande Anna Berg"
 _HAS_PERSON = re.compile(
     r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)? [A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\s*\((S|M|V|SD|C|L|KD|MP)\)"
-    r"|\b(ordförande|sekreterare|justerare|förvaltningschef|socialchef|handläggare)\b[:,]?\s+[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ]",
+    r"|\b(ordförande|sekreterare|justerare|förvaltningschef|socialchef|handläggare)\b[:,]?\s+[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ]"
+    r"|^[A-ZÅÄÖ][a-zåäöé]+(?:[ -][A-ZÅÄÖ][a-zåäöé]+){1,3}, (?:tf\.? )?\w*(chef|ordförande|sekreterare|handläggare)\b",
     re.I,
 )
 _WANTS_REASON = re.compile(r"\b(varfor|av vilken anledning|vad beror|vad ar skalet|vad ar orsaken)\b")

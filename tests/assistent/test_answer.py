@@ -261,3 +261,11 @@ def test_a_foljande_sentence_announces_the_short_lines_after_it():
         )
     )
     assert _list_after(units, 0) == ("12 februari", "18 mars", "22 april")
+
+
+def test_a_signature_name_and_title_become_one_line_that_names_a_person():
+    from assistent.answer import _HAS_PERSON, _units
+
+    units = _units(_section("Med vänliga hälsningar\nMarjo Savelius\nSocialchef\nMikael Olofsson\nTf. förvaltningschef"))
+    assert [u.text for u in units[1:]] == ["Marjo Savelius, Socialchef", "Mikael Olofsson, Tf. förvaltningschef"]
+    assert all(_HAS_PERSON.search(u.text) for u in units[1:])
