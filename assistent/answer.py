@@ -168,7 +168,7 @@ def _units(section: Section) -> list[_Unit]:
     """The section's sentences and lines (list items, table rows), in order; headings left out."""
     headings = {h.strip().lower() for h in [*section.heading_path, section.rubrik or ""] if h}
     shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, section.text)
-    out = []
+    out: list[_Unit] = []
     header, in_table = "", False
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
@@ -593,8 +593,8 @@ def _ref(section: Section, passage: Passage) -> str:
         if (section.diarienummer or passage.diarienummer)
         else None,
     ]
-    bits = [b for b in bits if b]
-    return f" ({', '.join(bits)})" if bits else ""
+    shown = [b for b in bits if b]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
@@ -675,7 +675,7 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
             for s in _choose_facts(r, [(section, passage, 0)], words, max_sentences=3, successors=False)
             if s.text not in shown and not _HEADING_LINE.match(s.text)
         ]
-        if extra and words:
+        if extra and words and passage is not None:
             n = comp.cite(passage, section, extra[0].text)
             comp.lines.append("Ur ärendet: " + " ".join(s.text for s in extra) + f" [{n}]")
     return bool(comp.citations)
@@ -1071,7 +1071,8 @@ LLM_SOURCE_WORDS = 1800
 
 def _llm_sources(passages: list[Passage]) -> list[Passage]:
     """The best passages that fit the LLM's word budget (at least one)."""
-    out, used = [], 0
+    out: list[Passage] = []
+    used = 0
     for p in passages[:6]:
         n = len(p.text.split())
         if out and used + n > LLM_SOURCE_WORDS:
