@@ -81,15 +81,18 @@ def latencies(settings: Settings, questions: list[str], ask: bool) -> dict[str, 
     return {"search": percentiles(search_ms), "ask": percentiles(ask_ms)}
 
 
+# Peak RSS as VmHWM of this process image. Not getrusage's ru_maxrss: Linux keeps that
+# across execve, so a child forked from the bench (2 GB after ingesting) reports the
+# parent's size, not its own.
 _SERVE = """
-import json, resource, sys
+import json, sys
 from assistent.api import Assistant
 from assistent.settings import Settings
 a = Assistant(Settings(data_dir=sys.argv[1], model_cache=sys.argv[2]))
 a.warm_up()
 for q in json.loads(sys.argv[3]):
     a.ask(q)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")))
 """
 
 
@@ -104,7 +107,7 @@ def serving_peak_rss_mb(settings: Settings, questions: list[str]) -> float:
         [sys.executable, "-c", _SERVE, str(settings.data_dir), str(settings.models_dir), json.dumps(questions)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    return int(out.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KB on Linux
+    return int(out.stdout.strip().splitlines()[-1]) / 1024  # VmHWM is in kB
 
 
 def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: int = 0) -> int:
