@@ -500,6 +500,11 @@ def _head_words(rest: str) -> str:
 _GENITIVES = {"socialnamndens", "namndens", "kommunens", "stadens", "forvaltningens", "socialtjanstens"}
 
 
+#: Summed rarity weight (1 for an everyday word, up to 4) that two other topic words need
+#: to stand in for the counted noun: "barn" + "unga" (3.5) do not, "ANDTS" + "kvällen" do.
+SPECIFIC_OTHERS = 5.0
+
+
 def _count_gap(r: Retrieval, folded: str, sections: Sections) -> Evidence | None:
     """A "hur många" question, answered only by a quantity beside the counted noun or
     two of the question's other topic words (in the sentence or its neighbours, or in
@@ -531,8 +536,12 @@ def _count_gap(r: Retrieval, folded: str, sections: Sections) -> Evidence | None
                     if not others or _shared(others, window, _heading(section)):
                         return None
                 # the noun phrased otherwise ("120 deltagare" for "föräldrar"): two other topic
-                # words; a unit count ("hur många dagar") has no noun to look for
-                if others and len(_shared(others, window)) >= (2 if noun else min(2, len(others))):
+                # words, specific ones ("ANDTS-kvällen", not just "barn och unga"); a unit count
+                # ("hur många dagar") has no noun to look for
+                shared = _shared(others, window)
+                if noun and len(shared) >= 2 and sum(w.weight for w in shared) >= SPECIFIC_OTHERS:
+                    return None
+                if not noun and others and len(shared) >= min(2, len(others)):
                     return None
     typed_rest = question[len(question) - len(rest) :]  # fold keeps the length
     return Evidence(False, [f"ett antal {_head_words(typed_rest)}".strip()], REASON)

@@ -291,3 +291,10 @@ def test_questions_whose_kind_of_answer_is_there_are_answered(assistant, questio
     assert not a.abstained and a.citations
     if expected:
         assert expected in a.answer
+
+
+def test_two_everyday_words_do_not_stand_in_for_the_counted_noun(assistant):
+    # Solna's plan names "Antal orosanmälningar …" as a measure and counts fältassistenter
+    # for "barn och unga"; no figure of orosanmälningar is given
+    a = assistant.ask("Hur många orosanmälningar om barn och unga kom in till socialtjänsten i Solna under 2023?")
+    assert a.abstained
