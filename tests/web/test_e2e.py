@@ -70,7 +70,9 @@ def ask_and_open_citation(base_url: str, artifacts: Path) -> dict[str, str]:
         page.keyboard.press("Enter")
         streaming = page.locator(".answer--streaming .answer__text")
         streaming.wait_for(state="attached", timeout=30_000)
-        first = streaming.inner_text(timeout=30_000) if streaming.count() else ""
+        # read at once: a fast answer replaces the streaming fragment within milliseconds,
+        # and a waiting read would then wait for an element that is gone
+        first = streaming.evaluate_all("els => els.map(e => e.innerText).join('')")
         answer = page.locator(".turn .answer:not(.answer--streaming)").first
         expect(answer).to_be_visible(timeout=60_000)
         chip = answer.locator("a.chip").first
