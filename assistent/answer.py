@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistent.errors import ModelError, QuestionError
@@ -157,17 +158,23 @@ _TITLE_LINE = re.compile(
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Unit:
     text: str
     item: bool  # a list item ("- …", "• …") rather than running text
     header: str = ""  # for a table row: the table's header row ("Aktivitet | Ansvarig | Uppföljning")
 
 
-def _units(section: Section) -> list[_Unit]:
-    """The section's sentences and lines (list items, table rows), in order; headings left out."""
-    headings = {h.strip().lower() for h in [*section.heading_path, section.rubrik or ""] if h}
-    shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, section.text)
+def _units(section: Section) -> tuple[_Unit, ...]:
+    """The section's sentences and lines (list items, table rows), in order; headings left out.
+    Cached: one answer reads the same long sections several times."""
+    return _units_of(section.text, tuple(section.heading_path), section.rubrik, section.paragraf)
+
+
+@lru_cache(maxsize=256)
+def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, paragraf: str | None) -> tuple[_Unit, ...]:
+    headings = {h.strip().lower() for h in [*heading_path, rubrik or ""] if h}
+    shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, text)
     out: list[_Unit] = []
     header, in_table = "", False
     for raw in _SENT_SPLIT.split(shielded):
@@ -194,16 +201,16 @@ def _units(section: Section) -> list[_Unit]:
             or part_kind(s)  # "Socialnämndens beslut", "Förslag till beslut": labels, not content
         ):
             continue
-        if section.paragraf and s.lower().startswith(section.paragraf.lower()):
+        if paragraf and s.lower().startswith(paragraf.lower()):
             continue
         out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header))
-    return out
+    return tuple(out)
 
 
 _COUNT_WORD = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|\d+)\s+\w+", re.I)
 
 
-def _list_after(units: list[_Unit], i: int) -> tuple[str, ...]:
+def _list_after(units: Sequence[_Unit], i: int) -> tuple[str, ...]:
     """The list a unit announces: '… följande fyra inriktningsmål uppfylls:' or
     '… fyra nämndmål för socialnämnden.' followed by list items."""
     s = units[i].text
