@@ -69,7 +69,8 @@ _NOT_QUANTITY = re.compile(
     r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}\b|\b(19|20)\d\d\b|\b\d+\s*(§|kap)|§\s*\d+"
     r"|\b[A-ZÅÄÖ]{1,6}[./-]\d{4}[.:/-]\d+"
 )
-_COUNT_WORDS = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra)\b", re.I)
+_NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra"
+_COUNT_WORDS = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
 
 
 def _has_quantity(text: str) -> bool:
@@ -207,7 +208,8 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
     return tuple(out)
 
 
-_COUNT_WORD = re.compile(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|\d+)\s+\w+", re.I)
+# "fyra nämndmål", "12 åtgärder": a count that announces the list after it
+_COUNTED = re.compile(rf"\b({_NUMBER_WORDS}|\d+)\s+\w+", re.I)
 
 
 def _list_after(units: Sequence[_Unit], i: int) -> tuple[str, ...]:
@@ -225,7 +227,7 @@ def _list_after(units: Sequence[_Unit], i: int) -> tuple[str, ...]:
             return tuple(short)
     nxt = units[i + 1 : i + 1 + MAX_LIST_ITEMS]
     announces = s.rstrip().endswith(":") or (
-        bool(nxt) and nxt[0].item and bool(re.search(r"\bföljande\b", s, re.I) or _COUNT_WORD.search(s))
+        bool(nxt) and nxt[0].item and bool(re.search(r"\bföljande\b", s, re.I) or _COUNTED.search(s))
     )
     if not announces:
         return ()
