@@ -983,7 +983,7 @@ def _clauses(question: str) -> list[str]:
     return [c.strip(" ?,–-") for c in _CLAUSE_BREAK.split(question) if c and c.strip(" ?,–-")]
 
 
-def _complement(comp: _Composer, r: Retrieval, sections, lexical) -> None:
+def _complement(comp: _Composer, r: Retrieval, sections, lexical, q_terms: list[_QWord]) -> None:
     """Answer the later asks of a question that packs in several ("Vilka insatser ingår …
     och när följs de upp?"): each with its own words and answer type, the rest of the
     question as context, from the same sections; sentences the answer already has are skipped."""
@@ -998,7 +998,7 @@ def _complement(comp: _Composer, r: Retrieval, sections, lexical) -> None:
         share = CONTEXT_WEIGHT if own else 1.0
         context = [
             _QWord(w.stem, w.parts, w.weight * share, w.synonyms)
-            for w in _question_words(r, lexical)
+            for w in q_terms
             if w.stem not in mine
         ]
         chosen = _choose_facts(r, sections[:4], own + context, 2, successors=False, question=clause)
@@ -1031,7 +1031,7 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
         done = _compose_facts(comp, r, sections, q_terms, max_sentences=_max_sentences(r.effective_question))
     if not done:
         return abstention(assistant, r, Evidence(False, [], "inga meningar"))
-    _complement(comp, r, sections, assistant.store.lexical())
+    _complement(comp, r, sections, assistant.store.lexical(), q_terms)
     return Answer(
         question=r.question,
         answer=comp.text(),
