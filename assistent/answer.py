@@ -177,7 +177,7 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
     headings = {h.strip().lower() for h in [*heading_path, rubrik or ""] if h}
     shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, text)
     out: list[_Unit] = []
-    header, in_table = "", False
+    header, in_table, label_open = "", False, False
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
         s = raw.strip(" \t" + _BULLETS)
@@ -200,12 +200,27 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
             or _TOC_LINE.search(s)
             or s.lower().rstrip(":") in headings
             or part_kind(s)  # "Socialnämndens beslut", "Förslag till beslut": labels, not content
+            or (paragraf and s.lower().startswith(paragraf.lower()))
         ):
+            label_open = False
             continue
-        if paragraf and s.lower().startswith(paragraf.lower()):
+        if label_open and not is_item and not is_row and not (len(s.split()) <= 10 and _LABEL.fullmatch(s)):
+            # a label and its value: "Tid och plats för sammanträde" / "Tisdagen den 3 oktober
+            # 2023, kl. 14.00." read as one line, so the value is found by the label's words
+            out[-1] = _Unit(f"{out[-1].text}: {s}", False)
+            label_open = False
             continue
         out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header))
+        label_open = _is_label(s) and not is_item and not is_row
     return tuple(out)
+
+
+#: A label line: a few words, no figures, no closing punctuation ("Förslag till justerare").
+_LABEL = re.compile(r"[A-ZÅÄÖ][^\d.!?:;,|\t]{2,60}")
+
+
+def _is_label(line: str) -> bool:
+    return 2 <= len(line.split()) <= 6 and bool(_LABEL.fullmatch(line)) and not _NAME_LINE.fullmatch(line)
 
 
 # "fyra nämndmål", "12 åtgärder": a count that announces the list after it
@@ -217,13 +232,14 @@ def _list_after(units: Sequence[_Unit], i: int) -> tuple[str, ...]:
     '… fyra nämndmål för socialnämnden.' followed by list items."""
     s = units[i].text
     if re.search(r"\bföljande\b", s, re.I):
-        # "… följande sammanträdesdagar under 2024 …" then one short line each: "12 februari"
+        # "… följande sammanträdesdagar under 2024 …" then short lines: "12 februari", or
+        # several on one line once the PDF's line breaks are gone ("12 februari 18 mars …")
         short = []
         for u in units[i + 1 : i + 1 + 2 * MAX_LIST_ITEMS]:
-            if u.item or len(u.text.split()) > 4:
+            if u.item or len(u.text.split()) > 12 or u.text.rstrip().endswith((".", "!", "?")):
                 break
             short.append(u.text)
-        if len(short) >= 3:
+        if len(short) >= 3 or sum(len(x.split()) for x in short) >= 6:
             return tuple(short)
     nxt = units[i + 1 : i + 1 + MAX_LIST_ITEMS]
     announces = s.rstrip().endswith(":") or (

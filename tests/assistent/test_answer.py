@@ -263,6 +263,44 @@ def test_a_foljande_sentence_announces_the_short_lines_after_it():
     assert _list_after(units, 0) == ("12 februari", "18 mars", "22 april")
 
 
+def test_a_foljande_sentence_announces_date_lines_whose_breaks_the_pdf_lost():
+    from assistent.answer import _list_after, _units
+
+    units = _units(
+        _section(
+            "Socialnämnden fastställer följande sammanträdesdagar under 2024.\n12 februari 18 mars 22 april 10 juni\n"
+            "9 september 7 oktober 4 november 3 december (tisdag)\nSammanträdena hålls vanligtvis på måndagar."
+        )
+    )
+    assert _list_after(units, 0) == (
+        "12 februari 18 mars 22 april 10 juni",
+        "9 september 7 oktober 4 november 3 december (tisdag)",
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (  # the value is found through its label's words
+            "Tid och plats för sammanträde\nTisdagen den 3 oktober 2023, kl. 14.00.",
+            ["Tid och plats för sammanträde: Tisdagen den 3 oktober 2023, kl. 14.00."],
+        ),
+        (  # a label followed by another label (an agenda) stays apart
+            "Sammanträdets öppnande samt upprop\nVal av justerare och tid för justering\nGodkännande av dagordningen",
+            ["Sammanträdets öppnande samt upprop", "Val av justerare och tid för justering", "Godkännande av dagordningen"],
+        ),
+        (  # a sentence is no label
+            "Nämnden godkänner rapporten.\nRapporten visar ett underskott.",
+            ["Nämnden godkänner rapporten.", "Rapporten visar ett underskott."],
+        ),
+    ],
+)
+def test_a_label_line_is_read_with_its_value(text, expected):
+    from assistent.answer import _units
+
+    assert [u.text for u in _units(_section(text))] == expected
+
+
 def test_a_signature_name_and_title_become_one_line_that_names_a_person():
     from assistent.answer import _HAS_PERSON, _units
 
