@@ -164,6 +164,7 @@ class _Unit:
     text: str
     item: bool  # a list item ("- …", "• …") rather than running text
     header: str = ""  # for a table row: the table's header row ("Aktivitet | Ansvarig | Uppföljning")
+    new_part: bool = False  # first line after a part label ("Yrkande") or a §/dnr line: ends a list
 
 
 def _units(section: Section) -> tuple[_Unit, ...]:
@@ -177,7 +178,7 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
     headings = {h.strip().lower() for h in [*heading_path, rubrik or ""] if h}
     shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, text)
     out: list[_Unit] = []
-    header, in_table, label_open = "", False, False
+    header, in_table, label_open, new_part = "", False, False, False
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
         s = raw.strip(" \t" + _BULLETS)
@@ -192,7 +193,7 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
         in_table = is_row
         if out and _NAME_LINE.fullmatch(out[-1].text) and _TITLE_LINE.fullmatch(s):
             # a signature: "Marjo Savelius" / "Socialchef" → "Marjo Savelius, Socialchef"
-            out[-1] = _Unit(f"{out[-1].text}, {s}", False)
+            out[-1] = _Unit(f"{out[-1].text}, {s}", False, new_part=out[-1].new_part)
             continue
         if (
             len(s.split()) < (1 if is_item else 2)
@@ -203,14 +204,16 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
             or (paragraf and s.lower().startswith(paragraf.lower()))
         ):
             label_open = False
+            new_part = new_part or bool(part_kind(s) or _HEADING_LINE.match(s) or s.lower().rstrip(":") in headings)
             continue
         if label_open and not is_item and not is_row and not (len(s.split()) <= 10 and _LABEL.fullmatch(s)):
             # a label and its value: "Tid och plats för sammanträde" / "Tisdagen den 3 oktober
             # 2023, kl. 14.00." read as one line, so the value is found by the label's words
-            out[-1] = _Unit(f"{out[-1].text}: {s}", False)
+            out[-1] = _Unit(f"{out[-1].text}: {s}", False, new_part=out[-1].new_part)
             label_open = False
             continue
-        out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header))
+        out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header, new_part))
+        new_part = False
         label_open = _is_label(s) and not is_item and not is_row
     return tuple(out)
 
@@ -236,7 +239,7 @@ def _list_after(units: Sequence[_Unit], i: int) -> tuple[str, ...]:
         # several on one line once the PDF's line breaks are gone ("12 februari 18 mars …")
         short = []
         for u in units[i + 1 : i + 1 + 2 * MAX_LIST_ITEMS]:
-            if u.item or len(u.text.split()) > 12 or u.text.rstrip().endswith((".", "!", "?")):
+            if u.item or u.new_part or len(u.text.split()) > 12 or u.text.rstrip().endswith((".", "!", "?")):
                 break
             short.append(u.text)
         if len(short) >= 3 or sum(len(x.split()) for x in short) >= 6:
@@ -249,7 +252,7 @@ def _list_after(units: Sequence[_Unit], i: int) -> tuple[str, ...]:
         return ()
     items: list[str] = []
     for u in nxt:
-        if len(u.text.split()) > 40 or (items and not u.item and nxt[0].item):
+        if len(u.text.split()) > 40 or (items and not u.item and nxt[0].item) or u.new_part:
             break
         items.append(u.text)
     return tuple(items)
@@ -352,6 +355,9 @@ _WANTS_NUMBER = re.compile(
     r"\b(hur (manga|mycket|mkt|mycke|lang|lange|stor|hog|lag|ofta)|andel|antal|belopp|kostar|kostnad|procent|summa)\b"
 )
 _WANTS_DATE = re.compile(r"\b(nar|vilket datum|vilken dag|period|tidpunkt|fran och med|till och med)\b")
+#: "När ska/skulle … vara inne/klart?" asks for a deadline, which the documents mark "senast".
+_WANTS_DEADLINE = re.compile(r"\bnar\b.*\b(ska|skall|skulle|maste)\b")
+_HAS_DEADLINE = re.compile(r"\bsenast\w*\s+(den\s+)?\d", re.I)
 _WANTS_PERSON = re.compile(r"\b(vem|vilka personer|vilka ledamoter|vilken ledamot)\b")
 #: a named person as protocols write them: "Lena Staaf (V)", "ordförande Anna Berg"
 _HAS_PERSON = re.compile(
@@ -377,6 +383,7 @@ def _score_sentences(
     question = fold(question or r.effective_question)
     wants_number = bool(_WANTS_NUMBER.search(question))
     wants_date = bool(_WANTS_DATE.search(question))
+    wants_deadline = bool(_WANTS_DEADLINE.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
     wants_reason = bool(_WANTS_REASON.search(question))
@@ -395,6 +402,8 @@ def _score_sentences(
                 score += 0.15
             if wants_date and _HAS_DATE.search(s):
                 score += 0.15
+            if wants_deadline and _HAS_DEADLINE.search(s):
+                score += 0.1
             if wants_person and _HAS_PERSON.search(s):
                 score += 0.15
             if wants_reason and _HAS_REASON.search(s):
@@ -770,12 +779,21 @@ def _continues(sentence: str, previous: str) -> bool:
 
 
 def _choose_facts(
-    r: Retrieval, sections, q_terms, max_sentences: int, successors: bool = True, question: str | None = None
+    r: Retrieval,
+    sections,
+    q_terms,
+    max_sentences: int,
+    successors: bool = True,
+    question: str | None = None,
+    shown: str = "",
 ) -> list[_Sentence]:
     """The sentences that answer a fact question, in reading order (empty when none fits).
     ``successors``: also take the line after each of the best sentences (its figure or
-    reason); a line that holds the figure, date or person asked for is taken regardless."""
+    reason); a line that holds the figure, date or person asked for is taken regardless.
+    ``shown``: text already in the answer; its sentences are not chosen again."""
     scored = _score_sentences(r, sections, q_terms, question)
+    if shown:
+        scored = [s for s in scored if s.text not in shown]
     if not scored or scored[0].score <= 0.05:
         return []
     chosen = _pick(scored, q_terms, max_sentences, floor=0.5)
@@ -992,6 +1010,9 @@ _CLAUSE_BREAK = re.compile(
 )
 #: Context words of the rest of the question count this much in a clause's own search.
 CONTEXT_WEIGHT = 0.3
+#: A later ask is answered per item of the first answer when each item's best sentence
+#: scores at least this share of the best sentence overall.
+PER_ITEM_SHARE = 0.8
 
 
 def _clauses(question: str) -> list[str]:
@@ -1007,6 +1028,8 @@ def _complement(comp: _Composer, r: Retrieval, sections, lexical, q_terms: list[
     if len(clauses) < 2 or not sections:
         return
     shown = "\n".join(comp.lines)
+    by_id = {s.id: (s, p, rank) for s, p, rank in sections}
+    answered = [by_id[c.section_id] for c in comp.citations if c.section_id in by_id][:3]
     for clause in clauses[1:]:
         own = _question_words(r, lexical, clause)
         mine = {w.stem for w in own}
@@ -1017,7 +1040,17 @@ def _complement(comp: _Composer, r: Retrieval, sections, lexical, q_terms: list[
             for w in q_terms
             if w.stem not in mine
         ]
-        chosen = _choose_facts(r, sections[:4], own + context, 2, successors=False, question=clause)
+        words = own + context
+        chosen = _choose_facts(r, sections[:4], words, 2, successors=False, question=clause, shown=shown)
+        if len(answered) >= 2 and chosen:
+            # the first ask found several items (two IVO-ärenden, one § each): the later
+            # ask is answered for each of them ("… och när skulle svaren vara inne?")
+            # ("… och när skulle svaren vara inne?"); an item whose answer is shown already is done
+            best = max(s.score for s in chosen)
+            each = [_choose_facts(r, [one], words, 1, successors=False, question=clause) for one in answered]
+            relevant = [c for c in each if c and max(s.score for s in c) >= PER_ITEM_SHARE * best]
+            if len(relevant) >= 2:
+                chosen = [s for c in relevant for s in c if s.text not in shown]
         for s in chosen:
             if s.text in shown or _HEADING_LINE.match(s.text):
                 continue

@@ -184,6 +184,33 @@ def test_ambiguous_question_answers_each_kommun_from_its_own_documents(assistant
         assert numbers and all(a.citations[n - 1].kommun == kommun for n in numbers)
 
 
+def test_a_later_ask_is_answered_for_each_item_the_first_ask_found(assistant):
+    a = assistant.ask(
+        "Vilka IVO-ärenden tog socialnämnden i Strömsund upp i februari 2024, och när skulle svaren vara inne hos IVO?"
+    )
+    body = a.answer.split("Källor:")[0]
+    assert "1 mars 2024" in body and "8 mars 2024" in body  # one deadline per ärende (§ 27, § 28)
+
+
+def test_next_meeting_is_answered_per_kommun_from_labels_and_date_lists(assistant):
+    a = assistant.ask("När är nästa sammanträde med socialnämnden?")
+    body = a.answer.split("Källor:")[0]
+    assert "3 oktober 2023" in body  # Gnesta: "Tid och plats för sammanträde" / "Tisdagen den 3 oktober 2023 …"
+    assert "12 februari" in body and "3 december" in body  # Solna: "följande sammanträdesdagar under 2024"
+
+
+def test_an_announced_list_ends_at_the_next_part_label():
+    from assistent.answer import _list_after, _units
+
+    units = _units(
+        _section(
+            "Förvaltningen föreslår följande aktiviteter:\nUppsökande arbete\nInsatser för våldsutsatta\n"
+            "Yrkande\nOrdförande yrkar att nämnden fastställer planen."
+        )
+    )
+    assert _list_after(units, 0) == ("Uppsökande arbete", "Insatser för våldsutsatta")
+
+
 def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(assistant):
     a = assistant.ask("Vad gäller ärende SN.2023.73?")
     assert not a.abstained
