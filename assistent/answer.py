@@ -998,14 +998,14 @@ def _sections_for(assistant: Assistant, r: Retrieval) -> list[tuple[Section, Pas
 def _max_sentences(question: str) -> int:
     """Three sentences for a question, one more per further question it packs in
     ("Hur många … och vem anmälde oftast?" asks two things)."""
-    asks = len(re.findall(r"\b(vad|vilk\w*|hur|nar|var|varfor|vem|vems)\b", fold(question)))
+    asks = len(re.findall(r"\b(vad|vilk\w*|hur|nar|var|vart|varifran|varfor|vem|vems)\b", fold(question)))
     return min(6, 3 + max(0, asks - 1))
 
 
 #: Where a question that asks two things turns to the second: "…, och när följs de upp?",
 #: "… – vad är utgångsläget …?", "… och vem anmälde oftast?".
 _CLAUSE_BREAK = re.compile(
-    r"(?:,\s*(?:och\s+)?|\s+och\s+|\s+[–—-]\s+|\?\s+)(?=(?:vad|vilk\w*|hur|när|nar|var|varför|varfor|vem|vems|är|ar)\b)",
+    r"(?:,\s*(?:och\s+)?|\s+och\s+|\s+[–—-]\s+|\?\s+)(?=(?:vad|vilk\w*|hur|när|nar|var|vart|varifrån|varifran|varför|varfor|vem|vems|är|ar)\b)",
     re.I,
 )
 #: Context words of the rest of the question count this much in a clause's own search.

@@ -233,6 +233,10 @@ def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(a
             "Strängnäs klarade målet delvis – vad är utgångsläget för 2024?",
             ["Strängnäs klarade målet delvis", "vad är utgångsläget för 2024"],
         ),
+        (
+            "Vad ska utrustningen kosta, och vart ska den?",
+            ["Vad ska utrustningen kosta", "vart ska den"],
+        ),
         ("Kaffe och kakor till mötet?", ["Kaffe och kakor till mötet"]),  # "och" alone does not split
     ],
 )
