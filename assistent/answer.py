@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +165,65 @@ class _Unit:
     item: bool  # a list item ("- …", "• …") rather than running text
     header: str = ""  # for a table row: the table's header row ("Aktivitet | Ansvarig | Uppföljning")
     new_part: bool = False  # first line after a part label ("Yrkande") or a §/dnr line: ends a list
+    raw: str = ""  # a table row as written, when ``text`` reads it with its column names
+    peak: bool = False  # a table row with the largest figure in its table's last column
+
+
+#: A table row that sums the others: "Totalt | 305 | 295 | 369".
+_TOTAL_ROW = re.compile(r"\s*(totalt|total|summa|samtliga|alla|hela\s+\w+)\b", re.I)
+
+
+def _last_figure(row: str) -> float | None:
+    """The number in a row's last cell: "Polisen | 69 | 52 | 74" → 74.0; "8,76%" → 8.76."""
+    last = _cells(row)[-1].replace("\u2212", "-").replace("–", "-")
+    m = re.fullmatch(r"(-?\d[\d ]*(?:,\d+)?)\s*(%|st|kr|tkr|mnkr|mkr)?", last)
+    return float(m.group(1).replace(" ", "").replace(",", ".")) if m else None
+
+
+def _tables(units: list[_Unit]) -> list[_Unit]:
+    """Drop each table's header row and mark its row (not a total) with the largest
+    last-column figure, for "vem anmälde oftast?" / "vilken enhet har högst sjukfrånvaro?"."""
+    # the header row is said by its rows ("Polisen (Jan-jun 2023: 74)"), not on its own
+    out = [
+        u
+        for k, u in enumerate(units)
+        if not (k + 1 < len(units) and units[k + 1].raw and units[k + 1].header.endswith(u.text))
+    ]
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and out[j].header and out[j].header == out[i].header:
+            j += 1
+        if j - i >= 3:
+            rows = [(k, _last_figure(out[k].raw)) for k in range(i, j) if not _TOTAL_ROW.match(out[k].raw)]
+            rows = [(k, v) for k, v in rows if v is not None]
+            if len(rows) >= 2:
+                k, _ = max(rows, key=lambda kv: kv[1])
+                out[k] = replace(out[k], peak=True)
+        i = max(j, i + 1)
+    return out
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in re.split(r"\s*[|\t]\s*", row.strip())]
+
+
+def _read_row(row: str, columns: str) -> str:
+    """A table row with its column names: "Totalt | 305 | 295 | 369" under "| Jan-jun 2021 |
+    Jan-jun 2022 | Jan-jun 2023" → "Totalt (Jan-jun 2021: 305; Jan-jun 2022: 295; Jan-jun
+    2023: 369)". A row whose cells do not line up with the columns is left as written."""
+    cells, names = _cells(row), _cells(columns)
+    if len(names) == len(cells) - 1:
+        names = ["", *names]  # the row labels' column has no name ("\tJan-jun 2021\tJan-jun 2022")
+    elif len(cells) == len(names) - 1:
+        cells = ["", *cells]  # a sum row without its label: "\t302\t305\t295\t369"
+    if len(cells) != len(names) or len(cells) < 2 or not any(names[1:]):
+        return row
+    # a bare code gets its column's name ("Läsår 22-23 (…)"); a text does not ("Stöd till barn (…)")
+    code = len(cells[0].split()) <= 2 and bool(re.search(r"\d", cells[0]))
+    label = " ".join(x for x in (names[0] if code or not cells[0] else "", cells[0]) if x)
+    pairs = "; ".join(f"{n}: {c}" if n else c for n, c in zip(names[1:], cells[1:], strict=True) if c)
+    return f"{label} ({pairs})" if label else pairs
 
 
 def _units(section: Section) -> tuple[_Unit, ...]:
@@ -178,7 +237,7 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
     headings = {h.strip().lower() for h in [*heading_path, rubrik or ""] if h}
     shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, text)
     out: list[_Unit] = []
-    header, in_table, label_open, new_part = "", False, False, False
+    header, columns, in_table, label_open, new_part = "", "", False, False, False
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
         s = raw.strip(" \t" + _BULLETS)
@@ -189,7 +248,7 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
         if is_row and not in_table:
             # the caption above the table says what its rows count ("Antal anställda i …")
             caption = out[-1].text if out and len(out[-1].text.split()) <= 15 and not out[-1].header else ""
-            header = f"{caption} {s}".strip()
+            header, columns = f"{caption} {s}".strip(), raw
         in_table = is_row
         if out and _NAME_LINE.fullmatch(out[-1].text) and _TITLE_LINE.fullmatch(s):
             # a signature: "Marjo Savelius" / "Socialchef" → "Marjo Savelius, Socialchef"
@@ -212,10 +271,13 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
             out[-1] = _Unit(f"{out[-1].text}: {s}", False, new_part=out[-1].new_part)
             label_open = False
             continue
-        out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header, new_part))
+        if row_header:
+            out.append(_Unit(_read_row(raw, columns), False, row_header, new_part, raw=s))
+        else:
+            out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header, new_part))
         new_part = False
         label_open = _is_label(s) and not is_item and not is_row
-    return tuple(out)
+    return tuple(_tables(out))
 
 
 #: A label line: a few words, no figures, no closing punctuation ("Förslag till justerare").
@@ -366,6 +428,8 @@ _HAS_PERSON = re.compile(
     r"|^[A-ZÅÄÖ][a-zåäöé]+(?:[ -][A-ZÅÄÖ][a-zåäöé]+){1,3}, (?:tf\.? )?\w*(chef|ordförande|sekreterare|handläggare)\b",
     re.I,
 )
+#: "vem anmälde oftast?", "vilken enhet har högst sjukfrånvaro?": the top row of a table.
+_WANTS_PEAK = re.compile(r"\b(oftast|flest|mest|hogst|storst|vanligast|storsta|hogsta)\b")
 _WANTS_REASON = re.compile(r"\b(varfor|av vilken anledning|vad beror|vad ar skalet|vad ar orsaken)\b")
 #: a sentence that gives a reason or a cause
 _HAS_REASON = re.compile(
@@ -387,12 +451,13 @@ def _score_sentences(
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
     wants_reason = bool(_WANTS_REASON.search(question))
+    wants_peak = bool(_WANTS_PEAK.search(question))
     found: list[_Sentence] = []
     for section, passage, rank in sections:
         units = _units(section)
         for order, unit in enumerate(units):
             s = unit.text
-            terms = _terms(s)
+            terms = _terms(unit.raw or s)
             credits = tuple(w.credit(terms) for w in words)
             if unit.header:  # a row is also about what its columns are called, at half weight
                 head = _terms(unit.header)
@@ -400,6 +465,10 @@ def _score_sentences(
             score = sum(w.weight * c for w, c in zip(words, credits, strict=True)) / total + 0.12 / (1 + rank)
             if wants_number and _has_quantity(s):
                 score += 0.15
+                if unit.raw and _TOTAL_ROW.match(unit.raw):
+                    score += 0.1  # "hur många …?" is answered by the table's total, not one of its rows
+            if wants_peak and unit.peak:
+                score += 0.2
             if wants_date and _HAS_DATE.search(s):
                 score += 0.15
             if wants_deadline and _HAS_DEADLINE.search(s):

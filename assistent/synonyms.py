@@ -68,6 +68,9 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("brist", "brister", "saknas", "saknades", "förbättringsområde", "förbättringsmöjligheter"),
     ("uppfylld", "uppfyllt", "uppfylls", "uppnått", "uppnåtts", "uppnådd", "uppnås"),
     ("uppföljning", "följs upp", "avrapportering"),
+    # perioder som tabeller skriver kort
+    ("halvår", "jan-jun", "januari-juni"),
+    ("helår", "jan-dec", "januari-december"),
 )
 
 

@@ -211,6 +211,15 @@ def test_an_announced_list_ends_at_the_next_part_label():
     assert _list_after(units, 0) == ("Uppsökande arbete", "Insatser för våldsutsatta")
 
 
+def test_a_count_and_a_most_often_are_answered_from_a_table(assistant):
+    a = assistant.ask(
+        "Hur många orosanmälningar om barn kom in till socialtjänsten i Gnesta första halvåret 2023, "
+        "och vem anmälde oftast?"
+    )
+    body = a.answer.split("Källor:")[0]
+    assert "369" in body and "Polisen" in body
+
+
 def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(assistant):
     a = assistant.ask("Vad gäller ärende SN.2023.73?")
     assert not a.abstained
@@ -330,6 +339,48 @@ def test_a_label_line_is_read_with_its_value(text, expected):
     from assistent.answer import _units
 
     assert [u.text for u in _units(_section(text))] == expected
+
+
+@pytest.mark.parametrize(
+    "row, columns, expected",
+    [
+        (  # the row labels' column has no name
+            "Totalt | 305 | 295 | 369",
+            "| Jan-jun 2021 | Jan-jun 2022 | Jan-jun 2023",
+            "Totalt (Jan-jun 2021: 305; Jan-jun 2022: 295; Jan-jun 2023: 369)",
+        ),
+        ("22-23 | 10,2% | 17,5%", "Läsår | Låg | Hög", "Läsår 22-23 (Låg: 10,2%; Hög: 17,5%)"),
+        (  # a sum row without its label
+            "| 302 | 305",
+            "Antal anmälningar 0-17 | 2020 | 2021",
+            "Antal anmälningar 0-17 (2020: 302; 2021: 305)",
+        ),
+        (  # a long first cell is not prefixed with its column's name
+            "Samåkning ska nyttjas mer. | VC, EC",
+            "Aktivitet | Ansvarig",
+            "Samåkning ska nyttjas mer. (Ansvarig: VC, EC)",
+        ),
+        ("Polisen | 69 | 52 | 74", "Anmälare | 2021", "Polisen | 69 | 52 | 74"),  # cells do not line up
+    ],
+)
+def test_a_table_row_is_read_with_its_column_names(row, columns, expected):
+    from assistent.answer import _read_row
+
+    assert _read_row(row, columns) == expected
+
+
+def test_a_table_marks_its_largest_row_and_drops_its_header_row():
+    from assistent.answer import _units
+
+    units = _units(
+        _section(
+            "Antal orosanmälningar utifrån anmälare.\n| Jan-jun 2022 | Jan-jun 2023\n"
+            "BUP | 14 | 11\nPolisen | 52 | 74\nSkolan | 32 | 57\nTotalt | 98 | 142"
+        )
+    )
+    texts = [u.text for u in units]
+    assert "| Jan-jun 2022 | Jan-jun 2023" not in texts
+    assert [u.text for u in units if u.peak] == ["Polisen (Jan-jun 2022: 52; Jan-jun 2023: 74)"]  # not the total
 
 
 def test_a_signature_name_and_title_become_one_line_that_names_a_person():
