@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from assistent.errors import ModelError, QuestionError
 from assistent.evidence import Evidence, answer_type_gap
 from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN, VERIFY_FAILED
+from assistent.query import find_dnr
 from assistent.records import Answer, Citation, Filters, Passage, Section
 from assistent.retrieve import Retrieval, retrieve
 from assistent.synonyms import alternatives
@@ -393,6 +394,11 @@ def _question_words(r: Retrieval, lexical, text: str | None = None) -> list[_QWo
     archive spells them ("matsvin" → its corpus form, "hog" → "hög"), weighted by rarity;
     kommun names and generic words left out."""
     text = r.parsed.search_text if text is None else text
+    if r.exact_sections:
+        # the sections the diarienummer names are found already; its pieces ("sn", "2023",
+        # "3") would only favour other lines that cite it, such as the agenda's
+        for start, end, _ in reversed(find_dnr(text)):
+            text = text[:start] + " " + text[end:]
     restored = lexical.restore(text) if lexical is not None else text
     restored = _QUESTION_PHRASE.sub(" ", restored)
     scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun])))
@@ -417,6 +423,13 @@ _WANTS_NUMBER = re.compile(
     r"\b(hur (manga|mycket|mkt|mycke|lang|lange|stor|hog|lag|ofta)|andel|antal|belopp|kostar|kostnad|procent|summa)\b"
 )
 _WANTS_DATE = re.compile(r"\b(nar|vilket datum|vilken dag|period|tidpunkt|fran och med|till och med)\b")
+#: "Vilken period gäller den?" is answered by a range of dates: "2023-07-01 – 2023-08-31".
+_WANTS_PERIOD = re.compile(r"\b(period|perioden|tidsperiod|tidsperioden|under vilken tid)\b")
+_HAS_PERIOD = re.compile(
+    rf"(\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+(?:{_MONTH_ALT})(?:\s+\d{{4}})?)\s*(?:[–—-]|till)\s*"
+    rf"(\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+(?:{_MONTH_ALT}))",
+    re.I,
+)
 #: "När ska/skulle … vara inne/klart?" asks for a deadline, which the documents mark "senast".
 _WANTS_DEADLINE = re.compile(r"\bnar\b.*\b(ska|skall|skulle|maste)\b")
 _HAS_DEADLINE = re.compile(r"\bsenast\w*\s+(den\s+)?\d", re.I)
@@ -448,6 +461,7 @@ def _score_sentences(
     wants_number = bool(_WANTS_NUMBER.search(question))
     wants_date = bool(_WANTS_DATE.search(question))
     wants_deadline = bool(_WANTS_DEADLINE.search(question))
+    wants_period = bool(_WANTS_PERIOD.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
     wants_reason = bool(_WANTS_REASON.search(question))
@@ -473,6 +487,8 @@ def _score_sentences(
                 score += 0.15
             if wants_deadline and _HAS_DEADLINE.search(s):
                 score += 0.1
+            if wants_period and _HAS_PERIOD.search(s):
+                score += 0.15
             if wants_person and _HAS_PERSON.search(s):
                 score += 0.15
             if wants_reason and _HAS_REASON.search(s):
@@ -772,11 +788,14 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         section = exact[0]
         passage = by_id.get(section.id, (section, None))[1] or _passage_for(r, section)
         shown = " ".join(comp.lines)
-        words = [w for w in q_terms if not any(ch.isdigit() for ch in w.stem)]
+        # what the question asks about the case, not the words naming it ("redovisningen av
+        # delegationsbeslut" is the case's title; "vilken period" is the question)
+        title = _terms(" ".join([*section.heading_path, section.rubrik or ""]))
+        words = [w for w in q_terms if not any(ch.isdigit() for ch in w.stem) and w.credit(title) < 1]
         extra = [
             s
-            for s in _choose_facts(r, [(section, passage, 0)], words, max_sentences=3, successors=False)
-            if s.text not in shown and not _HEADING_LINE.match(s.text)
+            for s in _choose_facts(r, [(section, passage, 0)], words, max_sentences=3, successors=False, shown=shown)
+            if not _HEADING_LINE.match(s.text)
         ]
         if extra and words and passage is not None:
             n = comp.cite(passage, section, extra[0].text)

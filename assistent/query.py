@@ -52,7 +52,7 @@ _LOOSE_DNR_RE = re.compile(r"(?<![\w./-])([a-zåäö]{1,5})[ ]+((?:19|20)\d\d)[ 
 _DNR_PREFIX_MAX_ZIPF = 3.5
 
 
-def _find_dnr(text: str) -> list[tuple[int, int, str]]:
+def find_dnr(text: str) -> list[tuple[int, int, str]]:
     """(start, end, display) of each diarienummer, in order, strict and loose forms."""
     found: dict[int, tuple[int, int, str]] = {}
     # ingest.dnr wants upper-case prefixes as in documents; users type "sn.2023.62".
@@ -300,7 +300,7 @@ def parse_query(text: str, known_kommuner: Sequence[str] = (), known_namnder: Se
         known_namnder: nämnder in the store, whose spelling is returned when one matches.
     """
     folded = fold(text)
-    dnrs = _find_dnr(text)
+    dnrs = find_dnr(text)
     # Years and § numbers inside a diarienummer are not references of their own.
     masked = list(text)
     for s, e, _ in dnrs:

@@ -220,6 +220,28 @@ def test_a_count_and_a_most_often_are_answered_from_a_table(assistant):
     assert "369" in body and "Polisen" in body
 
 
+def test_a_question_about_a_looked_up_case_is_answered_from_the_case_not_its_title(assistant):
+    a = assistant.ask("Vilken period gäller redovisningen av delegationsbeslut SN.2023.3?")
+    body = a.answer.split("Källor:")[0]
+    assert "2023-07-01 – 2023-08-31" in body
+    assert "| SN.2023.3 |" not in body  # the agenda line that only cites the dnr is no answer
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("utfärdade mellan 2023-07-01 – 2023-08-31", True),
+        ("gäller från 1 januari till 30 juni 2024", True),
+        ("beslutades 2023-07-01", False),
+        ("ska vara inne senast den 8 mars 2024", False),
+    ],
+)
+def test_a_period_is_a_range_of_dates(text, expected):
+    from assistent.answer import _HAS_PERIOD
+
+    assert bool(_HAS_PERIOD.search(text)) is expected
+
+
 def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(assistant):
     a = assistant.ask("Vad gäller ärende SN.2023.73?")
     assert not a.abstained
