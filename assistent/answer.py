@@ -128,8 +128,17 @@ class _Sentence:
         return head + "".join(f"\n{pad}- {f}" for f in self.following)
 
 
+#: A negative amount is an underskott, whatever the sentence calls it: "Prognosen för
+#: socialnämnden uppgår till – 8 225 tkr", "ett resultat på -11,2 mnkr".
+_NEGATIVE_AMOUNT = re.compile(r"(?<![\w,])[-–−]\s?\d[\d  ]*(,\d+)?\s*(tkr|mnkr|mkr|kr|miljoner|tusen)\b", re.I)
+_DEFICIT = analyze("underskott", compounds=False)[0]
+
+
 def _terms(text: str) -> set[str]:
-    return {t for t in analyze(text) if t not in _GENERIC_STEMS}
+    terms = {t for t in analyze(text) if t not in _GENERIC_STEMS}
+    if _NEGATIVE_AMOUNT.search(text):
+        terms.add(_DEFICIT)
+    return terms
 
 
 def _weight(term: str) -> float:

@@ -242,6 +242,21 @@ def test_a_period_is_a_range_of_dates(text, expected):
     assert bool(_HAS_PERIOD.search(text)) is expected
 
 
+@pytest.mark.parametrize(
+    "text, deficit",
+    [
+        ("Prognosen för socialnämnden uppgår till – 8 225 tkr.", True),
+        ("Resultatet blev -11,2 mnkr.", True),
+        ("Resultatet blev 11,2 mnkr.", False),
+        ("Perioden 2023-07-01 – 2023-08-31.", False),
+    ],
+)
+def test_a_negative_amount_counts_as_an_underskott(text, deficit):
+    from assistent.answer import _DEFICIT, _terms
+
+    assert (_DEFICIT in _terms(text)) is deficit
+
+
 def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(assistant):
     a = assistant.ask("Vad gäller ärende SN.2023.73?")
     assert not a.abstained
