@@ -229,6 +229,8 @@ def _read_row(row: str, columns: str) -> str:
         cells = ["", *cells]  # a sum row without its label: "\t302\t305\t295\t369"
     if len(cells) != len(names) or len(cells) < 2 or not any(names[1:]):
         return row
+    if any(len(n.split()) > 6 for n in names):
+        return row  # no header row: the first row of the table holds data, not names
     # a bare code gets its column's name ("Läsår 22-23 (…)"); a text does not ("Stöd till barn (…)")
     code = len(cells[0].split()) <= 2 and bool(re.search(r"\d", cells[0]))
     label = " ".join(x for x in (names[0] if code or not cells[0] else "", cells[0]) if x)
@@ -432,6 +434,11 @@ _WANTS_NUMBER = re.compile(
     r"\b(hur (manga|mycket|mkt|mycke|lang|lange|stor|hog|lag|ofta)|andel|antal|belopp|kostar|kostnad|procent|summa)\b"
 )
 _WANTS_DATE = re.compile(r"\b(nar|vilket datum|vilken dag|period|tidpunkt|fran och med|till och med)\b")
+#: "Vad ska nämnden göra med den?" asks what the nämnd is to decide: the proposal.
+_WANTS_ACTION = re.compile(
+    r"\bvad (ska|skall|bor|behover|kommer) (\w*namnden|\w*styrelsen|fullmaktige|kf|ks) (gora|besluta|ta stallning)\b"
+)
+_HAS_ACTION = re.compile(r"\b(föreslår|föreslås|godkänn\w*|fastställ\w*|antar|anta|besluta[rs]?)\b", re.I)
 #: "Vilken period gäller den?" is answered by a range of dates: "2023-07-01 – 2023-08-31".
 _WANTS_PERIOD = re.compile(r"\b(period|perioden|tidsperiod|tidsperioden|under vilken tid)\b")
 _HAS_PERIOD = re.compile(
@@ -471,6 +478,7 @@ def _score_sentences(
     wants_date = bool(_WANTS_DATE.search(question))
     wants_deadline = bool(_WANTS_DEADLINE.search(question))
     wants_period = bool(_WANTS_PERIOD.search(question))
+    wants_action = bool(_WANTS_ACTION.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
     wants_reason = bool(_WANTS_REASON.search(question))
@@ -497,6 +505,8 @@ def _score_sentences(
             if wants_deadline and _HAS_DEADLINE.search(s):
                 score += 0.1
             if wants_period and _HAS_PERIOD.search(s):
+                score += 0.15
+            if wants_action and _HAS_ACTION.search(s):
                 score += 0.15
             if wants_person and _HAS_PERSON.search(s):
                 score += 0.15

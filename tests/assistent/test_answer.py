@@ -243,6 +243,23 @@ def test_a_period_is_a_range_of_dates(text, expected):
 
 
 @pytest.mark.parametrize(
+    "question, wants",
+    [
+        ("är den klar och vad ska nämnden göra med den?", True),
+        ("Vad ska socialnämnden besluta om planen?", True),
+        ("Vad ska socialkontoret göra för att minska klimatpåverkan?", False),  # an office acts, it does not decide
+        ("Vad gjorde nämnden 2023?", False),
+    ],
+)
+def test_what_a_namnd_is_to_do_asks_for_its_decision(question, wants):
+    from assistent.answer import _HAS_ACTION, _WANTS_ACTION
+    from assistent.textproc import fold
+
+    assert bool(_WANTS_ACTION.search(fold(question))) is wants
+    assert _HAS_ACTION.search("Socialförvaltningen föreslår att nämnden godkänner handlingsplanen.")
+
+
+@pytest.mark.parametrize(
     "text, deficit",
     [
         ("Prognosen för socialnämnden uppgår till – 8 225 tkr.", True),
@@ -398,6 +415,11 @@ def test_a_label_line_is_read_with_its_value(text, expected):
             "Samåkning ska nyttjas mer. (Ansvarig: VC, EC)",
         ),
         ("Polisen | 69 | 52 | 74", "Anmälare | 2021", "Polisen | 69 | 52 | 74"),  # cells do not line up
+        (  # the table has no header row: its first row is data
+            "Ta fram kvalitetsplan. | EC",
+            "Säkerställ införandet av fast omsorgskontakt i hemtjänsten. | MAS",
+            "Ta fram kvalitetsplan. | EC",
+        ),
     ],
 )
 def test_a_table_row_is_read_with_its_column_names(row, columns, expected):
