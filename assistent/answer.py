@@ -1003,6 +1003,37 @@ def _compose_heading_block(comp: _Composer, sections, q_terms) -> bool:
     return True
 
 
+_WHICH_NOUN = re.compile(r"\bvilka\s+(\w+)")
+
+
+def _compose_enumeration(comp: _Composer, r: Retrieval, sections) -> bool:
+    """"Vilka enheter finns?" answered by the short heading lines that name one each:
+    "Stabsenheten", "Ekonomi- och arbetsmarknadsenheten", "Vuxenheten" (a compound ends in
+    what it is). Taken when one section holds at least three of them."""
+    m = _WHICH_NOUN.search(fold(r.effective_question))
+    noun = analyze(m.group(1), compounds=False) if m else []
+    if not noun or len(noun[0]) < 3:
+        return False
+    head = noun[0]
+    for section, passage, _ in sections[:4]:
+        names: dict[str, str] = {}  # name → the first line under it, which says what it is
+        lines = [section.rubrik or "", *(x.strip() for x in section.text.splitlines() if x.strip())]
+        for i, line in enumerate(lines):
+            if not line or line[0] in _BULLETS or len(line.split()) > 5 or line[-1] in ".:;!?,":
+                continue
+            last = fold(line.split()[-1])  # not its stem: Snowball cuts "stabsenheten" to "stabsen"
+            if re.search(rf"{head}(|en|er|erna|et|ar|arna|na|n|e)$", last) and line not in names:
+                after = next((x for x in lines[i + 1 : i + 3] if x != line), "")
+                names[line] = _trim(after.lstrip(_BULLETS + " "), 12) if after[:1] in _BULLETS else ""
+        if len(names) >= 3:
+            n = comp.cite(passage, section, ", ".join(names))
+            comp.lines.append(f"Enligt {_source_phrase(section, passage)}:")
+            comp.lines.extend(f"- {name}" + (f": {what}" if what else "") for name, what in list(names.items())[:12])
+            comp.lines[-1] += f" [{n}]"
+            return True
+    return False
+
+
 def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     scored = _score_sentences(r, sections[:4], q_terms)
     # a sentence that announces the very list asked for beats a heading block
@@ -1018,7 +1049,7 @@ def _compose_policy(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
             comp.lines.append(f"Enligt {_source_phrase(s.section, s.passage)}:")
             comp.lines.append(s.claim(comp.cite(s.passage, s.section, s.text)))
         return True
-    if _compose_heading_block(comp, sections, q_terms):
+    if _compose_heading_block(comp, sections, q_terms) or _compose_enumeration(comp, r, sections):
         return True
     if not scored:
         return False
@@ -1183,6 +1214,8 @@ def extractive_answer(assistant: Assistant, r: Retrieval) -> Answer:
         done = _compose_ambiguous(assistant, comp, r, q_terms)
     if not done and intent == "policy":
         done = _compose_policy(comp, r, sections, q_terms)
+    if not done and intent == "fact":
+        done = _compose_enumeration(comp, r, sections)
     if not done:
         done = _compose_facts(comp, r, sections, q_terms, max_sentences=_max_sentences(r.effective_question))
     if not done:

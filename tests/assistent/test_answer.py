@@ -274,6 +274,16 @@ def test_a_negative_amount_counts_as_an_underskott(text, deficit):
     assert (_DEFICIT in _terms(text)) is deficit
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Vilka enheter finns inom socialförvaltningen i Solna?", "Hur är socialförvaltningen i Solna organiserad, vilka enheter finns?"],
+)
+def test_which_units_are_listed_from_the_headings_that_name_one_each(assistant, question):
+    body = assistant.ask(question).answer.split("Källor:")[0]
+    for enhet in ("Stabsenheten", "Ekonomi- och arbetsmarknadsenheten", "Barn- och ungdomsenheten", "Vuxenheten"):
+        assert f"- {enhet}" in body
+
+
 def test_a_dnr_only_on_the_agenda_is_answered_from_its_agenda_line_and_heading(assistant):
     a = assistant.ask("Vad gäller ärende SN.2023.73?")
     assert not a.abstained
