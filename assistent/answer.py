@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistent.errors import ModelError, QuestionError
-from assistent.evidence import Evidence, answer_type_gap
+from assistent.evidence import ASKS_SUPPLIER, NAMES_COMPANY, Evidence, answer_type_gap
 from assistent.prompts import AMBIGUOUS_INTRO, CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN, VERIFY_FAILED
 from assistent.query import find_dnr
 from assistent.records import Answer, Citation, Filters, Passage, Section
@@ -479,6 +479,7 @@ def _score_sentences(
     wants_deadline = bool(_WANTS_DEADLINE.search(question))
     wants_period = bool(_WANTS_PERIOD.search(question))
     wants_action = bool(_WANTS_ACTION.search(question))
+    wants_company = bool(ASKS_SUPPLIER.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
     wants_reason = bool(_WANTS_REASON.search(question))
@@ -508,6 +509,8 @@ def _score_sentences(
                 score += 0.15
             if wants_action and _HAS_ACTION.search(s):
                 score += 0.15
+            if wants_company and NAMES_COMPANY.search(s):
+                score += 0.3  # the one kind of sentence that can answer "vilket företag …?"
             if wants_person and _HAS_PERSON.search(s):
                 score += 0.15
             if wants_reason and _HAS_REASON.search(s):
@@ -945,6 +948,11 @@ def _choose_facts(
         for i, nxt in take:
             if all(nxt != c.text and nxt not in c.following for c in chosen):
                 chosen.append(_Sentence(nxt, top.section, top.passage, top.rank, i, top.score))
+    if ASKS_SUPPLIER.search(question) and not any(NAMES_COMPANY.search(c.text) for c in chosen):
+        # "Vilket företag driver …?": the sentence naming the company, wherever it ranks
+        named = next((x for x in scored if NAMES_COMPANY.search(x.text)), None)
+        if named is not None and named.score >= 0.5 * scored[0].score:
+            chosen.append(named)
     # read in document order within each section, sections in rank order
     chosen.sort(key=lambda s: (s.rank, s.order))
     return chosen

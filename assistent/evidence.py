@@ -70,7 +70,7 @@ def answer_type_gap(r: Retrieval, sections: Sections) -> Evidence | None:
         return None
     question = r.effective_question or r.question
     folded = fold(question)
-    for check in (_organ_gap, _amount_gap, _count_gap):
+    for check in (_organ_gap, _amount_gap, _count_gap, _supplier_gap):
         gap = check(r, folded, sections)
         if gap is not None:
             return gap
@@ -389,6 +389,29 @@ def _about(topic: list[_Word], prep: str) -> str:
         return ""
     best = sorted(topic, key=lambda w: -w.weight)[:2]
     return prep + " ".join(w.text for w in topic if w in best)
+
+
+# ---------------------------------------------------------------- suppliers
+ASKS_SUPPLIER = re.compile(
+    r"\b(vilken|vilket|vilka|vem (ar|var|blev))\s+(leverantor\w*|foretag\w*|firma\w*|bolag\w*|entreprenor\w*|"
+    r"utforare\w*)\b|\b(fran|av) (vem|vilken|vilket) (koper|kops|kopte|kopts|hyr|hyrs|upphandla\w*)\b"
+)
+#: A company named in the text: "Nytida AB", "leverantören Atea", "avtal med Dustin".
+NAMES_COMPANY = re.compile(
+    r"\b[A-ZÅÄÖ][\w&.-]*(?:\s+[A-ZÅÄÖ][\w&.-]*)*\s+(AB|HB|KB|Oy|Ab|Ltd|Inc|GmbH|AS|A/S)\b"
+    r"|\b(leverantör(en)?|utföraren|entreprenören|avtal med|levereras av|köps?(?: in)? (från|av)|upphandla\w* (från|av|hos))"
+    r"\s+[A-ZÅÄÖ]"
+)
+
+
+def _supplier_gap(r: Retrieval, folded: str, sections: Sections) -> Evidence | None:
+    """"Från vilken leverantör köps skrivaren?" needs a company named near the topic."""
+    if not ASKS_SUPPLIER.search(folded):
+        return None
+    for section, passage, _ in sections:
+        if NAMES_COMPANY.search(section.text) or NAMES_COMPANY.search(passage.text):
+            return None
+    return Evidence(False, ["namnet på en leverantör" + _about(_topic(r), " för ")], REASON)
 
 
 # ---------------------------------------------------------------- counts

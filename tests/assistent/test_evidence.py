@@ -1,4 +1,4 @@
-"""Answer-type checks: amounts, counts and another organ's decision must be in the evidence."""
+"""Answer-type checks: amounts, counts, suppliers and another organ's decision must be in the evidence."""
 
 from __future__ import annotations
 
@@ -250,6 +250,22 @@ def test_questions_about_the_organ_of_the_documents_or_a_future_decision_are_not
     assert answer_type_gap(future, s) is None
 
 
+@pytest.mark.parametrize(
+    "text, supported",
+    [
+        ("Socialnämnden har sedan 2016 ett avtal med Nytida AB om driften av boendet.", True),
+        ("Skrivarna köps in från Atea enligt ramavtalet.", True),
+        ("Investeringsmedel för skrivare till hemtjänsten får ianspråktas, 49 990 kr.", False),
+    ],
+)
+def test_a_supplier_question_needs_a_company_named(text, supported):
+    r = _retrieval("Från vilken leverantör köper kommunen skrivarna till hemtjänsten?")
+    gap = answer_type_gap(r, _sections(text))
+    assert (gap is None) is supported
+    if gap is not None:
+        assert gap.reason == REASON and "leverantör" in gap.missing[0]
+
+
 def test_other_questions_are_not_checked():
     r = _retrieval("Vilka mål har socialnämnden för 2024?")
     assert answer_type_gap(r, _sections("Socialnämnden ska säkerställa att barn inte far illa.")) is None
@@ -265,6 +281,7 @@ def test_other_questions_are_not_checked():
         "Hur många anställda har socialförvaltningen i Solna?",
         "Har kommunfullmäktige i Strömsund fastställt socialnämndens nya reglemente?",
         "Vad beslutade kommunstyrelsen i Strängnäs om LSS-boendet i Husby?",
+        "Vilket företag levererar den digitala utrustningen till Gnestas socialförvaltning?",
     ],
 )
 def test_questions_whose_kind_of_answer_is_missing_are_abstained_on(assistant, question):
@@ -284,6 +301,7 @@ def test_questions_whose_kind_of_answer_is_missing_are_abstained_on(assistant, q
         ("Vad beslutade kommunfullmäktige i Strömsund om programmet mot våld i nära relationer?", None),
         ("Vad har kommunfullmäktige i Gnesta beslutat om investeringsramen för socialnämnden 2023?", None),
         ("Vad ska kommunfullmäktige i Gnesta besluta om rapporten om ej verkställda beslut för kvartal 2?", None),
+        ("Vilket företag driver Solnas grupp- och träningsbostäder?", "Nytida"),
     ],
 )
 def test_questions_whose_kind_of_answer_is_there_are_answered(assistant, question, expected):
