@@ -292,8 +292,9 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
     return tuple(_tables(out))
 
 
-#: A label line: a few words, no figures, no closing punctuation ("Förslag till justerare").
-_LABEL = re.compile(r"[A-ZÅÄÖ][^\d.!?:;,|\t]{2,60}")
+#: A label line: a few words, no figures, no closing punctuation ("Förslag till justerare"),
+#: or a numbered one ("Mål 3").
+_LABEL = re.compile(r"[A-ZÅÄÖ][^\d.!?:;,|\t]{2,60}|[A-ZÅÄÖ]\w{1,20} \d{1,2}")  # … or "Mål 3", "Bilaga 2"
 
 
 def _is_label(line: str) -> bool:

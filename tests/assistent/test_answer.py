@@ -393,6 +393,10 @@ def test_a_foljande_sentence_announces_date_lines_whose_breaks_the_pdf_lost():
             "Sammanträdets öppnande samt upprop\nVal av justerare och tid för justering\nGodkännande av dagordningen",
             ["Sammanträdets öppnande samt upprop", "Val av justerare och tid för justering", "Godkännande av dagordningen"],
         ),
+        (  # a numbered label
+            "Mål 6\nMinskat matsvinn i särskilda boenden.",
+            ["Mål 6: Minskat matsvinn i särskilda boenden."],
+        ),
         (  # a sentence is no label
             "Nämnden godkänner rapporten.\nRapporten visar ett underskott.",
             ["Nämnden godkänner rapporten.", "Rapporten visar ett underskott."],
