@@ -249,7 +249,7 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
     headings = {h.strip().lower() for h in [*heading_path, rubrik or ""] if h}
     shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, text)
     out: list[_Unit] = []
-    header, columns, in_table, label_open, new_part = "", "", False, False, False
+    header, columns, in_table, label_open, new_part, subhead = "", "", False, False, False, ""
     for raw in _SENT_SPLIT.split(shielded):
         raw = raw.replace(_SHIELD, ".").strip()
         s = raw.strip(" \t" + _BULLETS)
@@ -276,6 +276,9 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
         ):
             label_open = False
             new_part = new_part or bool(part_kind(s) or _HEADING_LINE.match(s) or s.lower().rstrip(":") in headings)
+            # a one-word subheading ("Äldreomsorg") names what the next line is about
+            own = s.lower().rstrip(":") in headings  # the section's own heading says nothing new
+            subhead = s if _SUBHEADING.fullmatch(s) and not (is_item or own or part_kind(s)) else ""
             continue
         if label_open and not is_item and not is_row and not (len(s.split()) <= 10 and _LABEL.fullmatch(s)):
             # a label and its value: "Tid och plats för sammanträde" / "Tisdagen den 3 oktober
@@ -286,10 +289,17 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
         if row_header:
             out.append(_Unit(_read_row(raw, columns), False, row_header, new_part, raw=s))
         else:
+            if subhead and not is_item and not is_row and not _is_label(s):
+                s = f"{subhead}: {s}"  # "Äldreomsorg: Resultat -4,7 mnkr."
             out.append(_Unit(s if len(s) <= 600 else s[:600].rsplit(" ", 1)[0] + " …", is_item, row_header, new_part))
         new_part = False
+        subhead = ""
         label_open = _is_label(s) and not is_item and not is_row
     return tuple(_tables(out))
+
+
+#: A one-word subheading: "Äldreomsorg", "Hemtjänst".
+_SUBHEADING = re.compile(r"[A-ZÅÄÖ][a-zåäöé-]{3,30}")
 
 
 #: A label line: a few words, no figures, no closing punctuation ("Förslag till justerare"),

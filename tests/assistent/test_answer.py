@@ -397,6 +397,14 @@ def test_a_foljande_sentence_announces_date_lines_whose_breaks_the_pdf_lost():
             "Mål 6\nMinskat matsvinn i särskilda boenden.",
             ["Mål 6: Minskat matsvinn i särskilda boenden."],
         ),
+        (  # a one-word subheading names what the next line is about
+            "Äldreomsorg\nResultat -4,7 mnkr.",
+            ["Äldreomsorg: Resultat -4,7 mnkr."],
+        ),
+        (  # … but the section's own heading ("Rubrik") is not repeated
+            "Rubrik\nNämnden godkänner rapporten.",
+            ["Nämnden godkänner rapporten."],
+        ),
         (  # a sentence is no label
             "Nämnden godkänner rapporten.\nRapporten visar ett underskott.",
             ["Nämnden godkänner rapporten.", "Rapporten visar ett underskott."],
