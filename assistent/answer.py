@@ -244,10 +244,45 @@ def _units(section: Section) -> tuple[_Unit, ...]:
     return _units_of(section.text, tuple(section.heading_path), section.rubrik, section.paragraf)
 
 
+#: A line that ends in one of these words was broken by the PDF mid-sentence.
+_OPEN_END = re.compile(
+    r"\b(i|och|att|för|med|på|av|som|till|om|en|ett|den|det|de|samt|eller|från|vid|under|över|inom|mot|hos"
+    r"|är|har|var|ska|kan|inte|sig)$"
+)
+
+
+def _join_wrapped(text: str) -> str:
+    """Lines the PDF broke mid-sentence joined again: "… Kö manholmen i" / "Larsmo.",
+    "• Omvärld - Visar hur Sundsvall bygger internationella och" / "nationella relationer …",
+    also across one blank line ("… som inte visade sig" / "" / "vara så stora …")."""
+    out: list[str] = []
+    blanks = 0
+    for line in text.split("\n"):
+        s = line.strip()
+        if not s:
+            blanks += 1
+            continue
+        prev = out[-1] if out else ""
+        if (
+            prev
+            and blanks <= 1
+            and prev[-1] not in ".!?:;"
+            and s[0] not in _BULLETS
+            and not any(c in prev or c in s for c in "|\t")
+            and (s[0].islower() or (blanks == 0 and _OPEN_END.search(prev)))
+        ):
+            out[-1] = f"{prev} {s}"
+        else:
+            out.extend([""] * min(blanks, 1) if out else [])
+            out.append(s)
+        blanks = 0
+    return "\n".join(out)
+
+
 @lru_cache(maxsize=256)
 def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, paragraf: str | None) -> tuple[_Unit, ...]:
     headings = {h.strip().lower() for h in [*heading_path, rubrik or ""] if h}
-    shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, text)
+    shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, _join_wrapped(text))
     out: list[_Unit] = []
     header, columns, in_table, label_open, new_part, subhead = "", "", False, False, False, ""
     for raw in _SENT_SPLIT.split(shielded):

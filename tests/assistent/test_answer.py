@@ -464,6 +464,32 @@ def test_a_table_marks_its_largest_row_and_drops_its_header_row():
     assert [u.text for u in units if u.peak] == ["Polisen (Jan-jun 2022: 52; Jan-jun 2023: 74)"]  # not the total
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Nästa möte hålls 24.8.2023 klockan 16.00 å Kökarholmen i\nLarsmo.", "… Kökarholmen i Larsmo."),
+        ("• Omvärld - Visar hur Sundsvall bygger internationella och\nnationella relationer.", "… och nationella relationer."),
+        ("Kostnader som inte visade sig\n\nvara så stora vid årsskiftet.", "… visade sig vara så stora vid årsskiftet."),
+    ],
+)
+def test_lines_the_pdf_broke_mid_sentence_are_one_unit(text, expected):
+    from assistent.answer import _units
+
+    units = _units(_section(text))
+    assert len(units) == 1 and units[0].text.endswith(expected.removeprefix("… "))
+
+
+def test_lines_that_end_a_thought_stay_apart():
+    from assistent.answer import _units
+
+    units = _units(_section("Tid och plats\nTisdagen den 3 oktober.\nNämnden godkänner rapporten.\n- Stöd i hemmet"))
+    assert [u.text for u in units] == [
+        "Tid och plats: Tisdagen den 3 oktober.",
+        "Nämnden godkänner rapporten.",
+        "Stöd i hemmet",
+    ]
+
+
 def test_a_signature_name_and_title_become_one_line_that_names_a_person():
     from assistent.answer import _HAS_PERSON, _units
 
