@@ -404,7 +404,7 @@ class _QWord:
 
 #: What one stem may have beyond another of the same word: an inflection Snowball left
 #: on (a doubled consonant, then -et/-en/-er/…; "-iet" of "högstadiet").
-_INFLECTION_TAIL = re.compile(r"[bdfgklmnprstv]?(et|en|er|ar|or|na|ns|ts|ets|ens|s|n|t|e)|iet|iets")
+_INFLECTION_TAIL = re.compile(r"[bdfgklmnprstv]?(et|en|er|ar|or|an|na|ns|ts|ets|ens|ans|s|n|t|e)|iet|iets")
 #: ... and the verb's own nouns and participles: "jämför" → "jämförelse", "jämförbara";
 #: "höjas" → "höjningen", "höjde".
 _DERIVATION_TAIL = re.compile(r"(n?ing|n?ingen|n?ingar|else|elsen|els|bar|bara|de|des|d|ande|ende)")

@@ -107,6 +107,7 @@ def test_stream_yields_deltas_that_add_up_to_the_answer(assistant):
     [
         ("matsvin", {"matsvinnet"}, 1.0),  # definite neuter Snowball leaves on
         ("hogstadi", {"hogstadiet"}, 1.0),
+        ("internrant", {"internrantan"}, 1.0),  # definite -an of an -a noun ("internräntan")
         ("enhet", {"enhetlig"}, 0.0),  # a derivation, not an inflection
         ("mal", {"namndmal"}, 0.8),  # a compound's head: a nämndmål is a mål
         ("mal", {"formal"}, 0.0),  # too short a first part to be a compound
