@@ -70,7 +70,7 @@ def answer_type_gap(r: Retrieval, sections: Sections) -> Evidence | None:
         return None
     question = r.effective_question or r.question
     folded = fold(question)
-    for check in (_organ_gap, _amount_gap, _count_gap, _supplier_gap):
+    for check in (_organ_gap, _amount_gap, _count_gap, _supplier_gap, _rate_gap):
         gap = check(r, folded, sections)
         if gap is not None:
             return gap
@@ -299,7 +299,8 @@ def _inflected(a: str, b: str) -> bool:
 _NUM = r"\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _MONEY_UNIT = (
     r"(?:kr\b|kr/|kr\.|kronor|:-|sek\b|tkr|mnkr|mkr|msek|mdkr|miljon(?:er)?\s+kr(?:onor)?|"
-    r"miljard(?:er)?(?:\s+kr(?:onor)?)?|tusen\s+kr(?:onor)?)"
+    r"miljard(?:er)?(?:\s+kr(?:onor)?)?|tusen\s+kr(?:onor)?|"
+    r"euro\b|eur\b|€|miljon(?:er)?\s+euro|tusen\s+euro)"  # Finland's Swedish-speaking kommuner
 )
 _MONEY = re.compile(rf"(?<![\w.,])({_NUM})\s*{_MONEY_UNIT}", re.I)
 _FREE = re.compile(r"\b(kostnadsfri\w*|avgiftsfri\w*|gratis|utan (kostnad|avgift)|ingen avgift)\b", re.I)
@@ -312,6 +313,8 @@ _MONEY_NOUNS = r"(?:avgift|taxa|taxan|pris|priset|hyr[ao]\w*|kostnad|budget|budg
 _AMOUNT_Q = [
     # "vad kostar …", "hur mycket kommer bygget att kosta", "vad ska man betala"
     re.compile(r"\b(vad|hur (mycket|mkt|mycke))\s+(\w+\s+){0,3}?(kostar|kostade|kosta|betalar|betalade|betala)\b"),
+    # "vad beräknas en alternativ rutt till … kosta?"
+    re.compile(r"\b(vad|hur (mycket|mkt|mycke))\s+(\w+\s+){4,12}?(kostar|kostade|kosta)\W*$"),
     # "vad är/blir avgiften", "hur hög är hemsjukvårdsavgiften", "vilken avgift …"
     re.compile(
         rf"\b(vad|hur (hog|hogt|stor|stort|mycket|mkt|mycke)|vilken|vilket)\s+(ar|blir|var|blev)?\s*(\w+\s+)?\w*{fold(_MONEY_NOUNS)}\w*\b"
@@ -389,6 +392,27 @@ def _about(topic: list[_Word], prep: str) -> str:
         return ""
     best = sorted(topic, key=lambda w: -w.weight)[:2]
     return prep + " ".join(w.text for w in topic if w in best)
+
+
+# ---------------------------------------------------------------- rates
+_RATE_WORD = r"(?:skattesats\w*|utdebitering\w*|kommunalskatt\w*|\w*rant(?:a|an|esats\w*)|procentsats\w*)"
+_RATE_Q = re.compile(rf"\b(vilken|vilket|hur (hog|hogt|stor))\s+(ar|blir|var|blev)?\s*(\w+\s+)?{_RATE_WORD}\b")
+_RATE = re.compile(r"\d\s*(%|procent)|\d,\d+\s*(kr|kronor)\b|\d+\s*öre\b", re.I)
+
+
+def _rate_gap(r: Retrieval, folded: str, sections: Sections) -> Evidence | None:
+    """"Vilken skattesats …?", "vilken ränta fick staden på lånet?": a rate (per cent,
+    kronor per hundralapp) in a sentence that names one."""
+    m = _RATE_Q.search(folded)
+    if not m:
+        return None
+    rate_word = re.compile(rf"\b{_RATE_WORD}\b")
+    for section, _, _ in sections:
+        for line in _lines_of(section.text):
+            for sentence in line.sentences:
+                if _RATE.search(sentence) and rate_word.search(_fold_cached(sentence)):
+                    return None
+    return Evidence(False, ["en procentsats" + _about(_topic(r), " för ")], REASON)
 
 
 # ---------------------------------------------------------------- suppliers

@@ -31,6 +31,8 @@ from assistent.textproc import fold
         "en negativ avvikelse mot budget med 35,5 miljoner kronor",
         "Hyran är 5 200 kr/mån.",
         "Besöket är kostnadsfritt.",
+        "Diettillägget är 60 € per månad.",
+        "Reparationsskulden är ca 1,65 miljoner euro.",
     ],
 )
 def test_has_amount_finds_sums_of_money(text):
@@ -60,6 +62,7 @@ def test_has_amount_ignores_text_without_a_sum(text):
         ("Hur mycket fick Gnesta i statsbidraget Återhämtningsbonusen?", True),
         ("solna soc invensteringsbudget 2024 hur mkt", True),
         ("Hur stort underskott hade hemtjänsten i Gnesta?", True),
+        ("Vad beräknas en alternativ rutt till badet från norra infarten kosta?", True),
         ("Varför ska hemsjukvårdsavgiften höjas?", False),
         ("Vad händer om man inte kan betala avgiften?", False),
         ("Gick socialnämnden med underskott 2023?", False),
@@ -248,6 +251,21 @@ def test_questions_about_the_organ_of_the_documents_or_a_future_decision_are_not
     assert answer_type_gap(own, s) is None
     future = _retrieval("Vad ska kommunfullmäktige besluta om reglementet?", "Strömsunds kommun")
     assert answer_type_gap(future, s) is None
+
+
+@pytest.mark.parametrize(
+    "question, text, supported",
+    [
+        ("Vilken skattesats har kommunen beslutat för 2027?", "Kommunfullmäktige beslutar om skattesats i november.", False),
+        ("Vilken skattesats har kommunen beslutat för 2027?", "Skattesatsen för 2027 är 21,49 kronor.", True),
+        ("Vilken internränta ska användas?", "För år 2026 är internräntan 2,75 procent.", True),
+        ("Vilken ränta fick staden på lånet?", "Ett lån på 6 miljoner euro med fast ränta på 10 år.", False),
+        ("Vilka mål har nämnden?", "Nämnden ska minska kostnaderna.", True),  # no rate asked for
+    ],
+)
+def test_a_rate_question_needs_a_rate(question, text, supported):
+    gap = answer_type_gap(_retrieval(question), _sections(text))
+    assert (gap is None) is supported
 
 
 @pytest.mark.parametrize(
