@@ -106,6 +106,8 @@ _MONTH_ALT = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
 _YEAR = r"((?:19|20)\d\d)"
 _DAY_MONTH_YEAR_RE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\.?\s+{_YEAR}\b")
 _MONTH_YEAR_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+{_YEAR}\b")
+# Finland's Swedish-speaking kommuner write day.month.year: "den 24.5.2023", "15.09.2022".
+_DOTTED_DATE_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)(?![\d.]*\d)")
 _ISO_RE = re.compile(rf"\b{_YEAR}-(\d\d)-(\d\d)\b")
 _YEAR_RE = re.compile(rf"(?<![\d.,/:-]){_YEAR}(?![\d.,/:-]\d)")
 # Words that put a question in a meeting/decision context, on folded text.
@@ -135,6 +137,13 @@ def _find_dates(folded: str) -> list[tuple[dt.date, dt.date, int, int]]:
     for m in _DAY_MONTH_YEAR_RE.finditer(folded):
         try:
             d = dt.date(int(m.group(3)), _MONTH_WORDS[m.group(2)], int(m.group(1)))
+        except ValueError:
+            continue
+        out.append((d, d, *m.span()))
+        taken.append(m.span())
+    for m in _DOTTED_DATE_RE.finditer(folded):
+        try:
+            d = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         except ValueError:
             continue
         out.append((d, d, *m.span()))

@@ -56,6 +56,10 @@ def test_paragraf_forms(question, paragrafer):
         ("Vad handlar § 26 om i protokollet från 21 februari 2024?", dt.date(2024, 2, 21), dt.date(2024, 2, 21)),
         ("Vilka ärenden tog nämnden upp i okt 2023?", dt.date(2023, 10, 1), dt.date(2023, 10, 31)),
         ("sammanträdet 2023-10-03", dt.date(2023, 10, 3), dt.date(2023, 10, 3)),
+        # Finland's Swedish-speaking kommuner: day.month.year
+        ("Vad behandlades under 44 § på välfärdsnämndens möte 15.9.2022?", dt.date(2022, 9, 15), dt.date(2022, 9, 15)),
+        ("Vad tog rådet upp den 24.05.2023?", dt.date(2023, 5, 24), dt.date(2023, 5, 24)),
+        ("Vad säger version 1.5.2023.4 av planen?", None, None),
         ("Vad beslutade KS under 2023?", dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
         # topic, not meeting date
         ("vilka mål har socialnämnden för 2024?", None, None),
