@@ -437,9 +437,14 @@ def _head_of_compound(stem: str, terms: set[str]) -> bool:
         return False
     return any(
         (len(t) >= len(stem) + 4 and t.endswith(stem))  # the document's compound, the question's head
-        or (len(t) >= 3 and len(stem) >= len(t) + 4 and stem.endswith(t))  # "budgetram" ~ "ramen"
+        or (len(t) >= 3 and len(stem) >= len(t) + 4 and stem.endswith(t) and t not in _SUFFIXES)  # "budgetram" ~ "ramen"
         for t in terms
     )
+
+
+#: Word endings the compound splitter sometimes cuts off as a "part" ("rekryt" + "ing"):
+#: a question word ending in one ("idrottsanläggning") is no compound of it.
+_SUFFIXES = frozenset({"ing", "ning", "het", "lig", "isk", "else", "skap", "are", "ande", "ende", "tion", "itet"})
 
 
 # "hur hög är frånvaron": the adjective asks for a figure; it is not what the answer is about
@@ -784,6 +789,13 @@ def _ref(section: Section, passage: Passage) -> str:
     return f" ({', '.join(shown)})" if shown else ""
 
 
+#: A decision that only points at the proposal: "Enligt förslag.", "Förslaget godkändes."
+_AS_PROPOSED = re.compile(
+    r"^(\w+\s+){0,3}(enligt\s+(förslag(et)?|beredningens förslag|ordförandens förslag)|förslaget\s+godkän\w*|godkändes)\.?$",
+    re.I,
+)
+
+
 def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
     candidates = [(s, p, rank) for s, p, rank in sections[:4] if _decision_part(s)]
     if r.exact_sections:
@@ -800,6 +812,10 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
 
     section, passage, rank = max(candidates, key=fit)
     kind, text = _decision_part(section)  # type: ignore[misc]
+    proposal = next((p.text.strip() for p in section.parts if p.kind == "forslag" and p.text.strip()), "")
+    if kind == "beslut" and proposal and _AS_PROPOSED.match(" ".join(text.split())):
+        # "Välfärdsnämndens beslut: Enligt förslag." says nothing without the proposal
+        text = f"{' '.join(text.split()).rstrip('.')}: {proposal}"
     quote = _trim(text)
     n = comp.cite(passage, section, quote)
     who, when, ref = _who(section, passage), _when(section, passage), _ref(section, passage)

@@ -111,6 +111,7 @@ def test_stream_yields_deltas_that_add_up_to_the_answer(assistant):
         ("enhet", {"enhetlig"}, 0.0),  # a derivation, not an inflection
         ("mal", {"namndmal"}, 0.8),  # a compound's head: a nämndmål is a mål
         ("mal", {"formal"}, 0.0),  # too short a first part to be a compound
+        ("idrottsanlaggning", {"rekryt", "ing"}, 0.0),  # "ing" the splitter cut off "rekrytering" is no word
     ],
 )
 def test_question_word_credit_covers_inflections_and_compound_heads(stem, terms, credit):
@@ -226,6 +227,22 @@ def test_a_question_about_a_looked_up_case_is_answered_from_the_case_not_its_tit
     body = a.answer.split("Källor:")[0]
     assert "2023-07-01 – 2023-08-31" in body
     assert "| SN.2023.3 |" not in body  # the agenda line that only cites the dnr is no answer
+
+
+@pytest.mark.parametrize(
+    "decision, points_at_proposal",
+    [
+        ("Enligt förslag.", True),
+        ("Godkändes enligt förslag.", True),
+        ("Förslaget godkändes.", True),
+        ("Nämnden beslutade enligt förslag.", True),
+        ("Socialnämnden godkänner rapporten enligt förslaget från förvaltningen och överlämnar den.", False),
+    ],
+)
+def test_a_decision_that_only_points_at_the_proposal_is_recognised(decision, points_at_proposal):
+    from assistent.answer import _AS_PROPOSED
+
+    assert bool(_AS_PROPOSED.match(decision)) is points_at_proposal
 
 
 @pytest.mark.parametrize(
