@@ -740,12 +740,37 @@ def _lower_first(s: str) -> str:
     return s[0].lower() + s[1:] if len(s) > 1 and s[1].islower() else s
 
 
-def _decision_part(section: Section) -> tuple[str, str] | None:
+#: A decision that only points at the proposal: "Enligt förslag.", "Förslaget godkändes."
+_AS_PROPOSED = re.compile(
+    r"^(\w+\s+){0,3}(enligt\s+(förslag(et)?|beredningens förslag|ordförandens förslag)|förslaget\s+godkän\w*|godkändes)\.?$",
+    re.I,
+)
+
+
+def _decision_part(section: Section, namnd: str | None = None) -> tuple[str, str] | None:
+    """The section's decision ("beslut"), else its proposal ("forslag"). A § that quotes
+    an earlier organ's decision under "Tidigare behandling" ("Stadsstyrelsens beslut")
+    before its own ("Välfärdsnämndens beslut") is answered by the one of ``namnd``."""
     for kind in ("beslut", "forslag"):
-        for part in section.parts:
-            if part.kind == kind and part.text.strip():
-                return kind, part.text.strip()
+        parts = [p for p in section.parts if p.kind == kind and p.text.strip()]
+        if not parts:
+            continue
+        # "Välfärdsnämnden" ~ "Välfärdsnämndens beslut", also when the PDF garbled it ("Välfärdsnärndens")
+        own = fold(namnd or "")[:6]
+        mine = [p for p in parts if own and fold(p.label or "").startswith(own)]
+        chosen = (mine or parts)[0]
+        text = " ".join(_RULE.split(chosen.text)[0].split())  # "______" closes a § in Finnish protocols
+        if kind == "beslut" and _AS_PROPOSED.match(text):
+            # "Välfärdsnämndens beslut: Enligt förslag." says nothing without the proposal before it
+            before = section.parts[: section.parts.index(chosen)]
+            proposal = next((p.text.strip() for p in reversed(before) if p.kind == "forslag" and p.text.strip()), "")
+            if proposal:
+                return kind, f"{text.rstrip('.')}: {proposal}"
+        return kind, text
     return None
+
+
+_RULE = re.compile(r"_{4,}")
 
 
 def _trim(text: str, words: int = 90) -> str:
@@ -789,15 +814,8 @@ def _ref(section: Section, passage: Passage) -> str:
     return f" ({', '.join(shown)})" if shown else ""
 
 
-#: A decision that only points at the proposal: "Enligt förslag.", "Förslaget godkändes."
-_AS_PROPOSED = re.compile(
-    r"^(\w+\s+){0,3}(enligt\s+(förslag(et)?|beredningens förslag|ordförandens förslag)|förslaget\s+godkän\w*|godkändes)\.?$",
-    re.I,
-)
-
-
 def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
-    candidates = [(s, p, rank) for s, p, rank in sections[:4] if _decision_part(s)]
+    candidates = [(s, p, rank) for s, p, rank in sections[:4] if _decision_part(s, p.namnd)]
     if r.exact_sections:
         exact_ids = {s.id for s in r.exact_sections}
         candidates = [c for c in candidates if c[0].id in exact_ids] or candidates
@@ -811,11 +829,7 @@ def _compose_decision(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         return _overlap(q_terms, title) + 0.3 / (1 + c[2])
 
     section, passage, rank = max(candidates, key=fit)
-    kind, text = _decision_part(section)  # type: ignore[misc]
-    proposal = next((p.text.strip() for p in section.parts if p.kind == "forslag" and p.text.strip()), "")
-    if kind == "beslut" and proposal and _AS_PROPOSED.match(" ".join(text.split())):
-        # "Välfärdsnämndens beslut: Enligt förslag." says nothing without the proposal
-        text = f"{' '.join(text.split()).rstrip('.')}: {proposal}"
+    kind, text = _decision_part(section, passage.namnd)  # type: ignore[misc]
     quote = _trim(text)
     n = comp.cite(passage, section, quote)
     who, when, ref = _who(section, passage), _when(section, passage), _ref(section, passage)
@@ -862,7 +876,7 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         comp.lines.append(
             f"{'- ' if len(exact) > 1 else ''}{title}{_ref(section, passage)}, {_who(section, passage)}{_when(section, passage)}: {summary} [{n}]"
         )
-        dec = _decision_part(section)
+        dec = _decision_part(section, passage.namnd)
         if dec:
             verb = "Beslut" if dec[0] == "beslut" else "Förslag till beslut"
             comp.lines.append(f"{'  ' if len(exact) > 1 else ''}{verb}: ”{_trim(dec[1], 60)}” [{n}]")

@@ -229,6 +229,24 @@ def test_a_question_about_a_looked_up_case_is_answered_from_the_case_not_its_tit
     assert "| SN.2023.3 |" not in body  # the agenda line that only cites the dnr is no answer
 
 
+def test_the_nämnds_own_decision_is_quoted_with_the_proposal_it_adopts():
+    from assistent.answer import _decision_part
+    from assistent.records import Section, SectionPart
+
+    parts = [
+        SectionPart(kind="arende", text="Tidigare behandling: Stadsstyrelsen 5.9.2022, 186 §"),
+        SectionPart(kind="beslut", label="Stadsstyrelsens beslut", text="Stadsstyrelsen beslöt att lediganslå tjänsten."),
+        SectionPart(kind="forslag", label="Bildningsdirektörens förslag", text="Nämnden godkänner utdelningsgrunderna."),
+        SectionPart(kind="beslut", label="Välfärdsnämndens beslut", text="Enligt förslag.\n______\nNYKARLEBY Protokoll"),
+    ]
+    section = Section(id="s1", document_id="d1", index=0, kind="paragraf", text="…", parts=parts)
+    assert _decision_part(section, "Välfärdsnämnden") == (
+        "beslut",
+        "Enligt förslag: Nämnden godkänner utdelningsgrunderna.",
+    )
+    assert _decision_part(section)[1] == "Stadsstyrelsen beslöt att lediganslå tjänsten."  # no nämnd known: the first
+
+
 @pytest.mark.parametrize(
     "decision, points_at_proposal",
     [
