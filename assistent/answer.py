@@ -485,6 +485,13 @@ _WANTS_NUMBER = re.compile(
     r"\b(hur (manga|mycket|mkt|mycke|lang|lange|stor|hog|lag|ofta)|andel|antal|belopp|kostar|kostnad|procent|summa)\b"
 )
 _WANTS_DATE = re.compile(r"\b(nar|vilket datum|vilken dag|period|tidpunkt|fran och med|till och med)\b")
+#: "Hur ofta ska taxorna beslutas?" is answered by a frequency: "en gång per mandatperiod".
+_WANTS_FREQUENCY = re.compile(r"\b(hur ofta|hur manga ganger|vilken frekvens|med vilket intervall)\b")
+_HAS_FREQUENCY = re.compile(
+    r"\b(gång(er)? (per|om|i)|per (år|månad|vecka|kvartal|termin|mandatperiod)|årligen|varje (år|månad|vecka|kvartal)"
+    r"|månadsvis|kvartalsvis|veckovis|dagligen|årsvis)\b",
+    re.I,
+)
 #: "Vad ska nämnden göra med den?" asks what the nämnd is to decide: the proposal.
 _WANTS_ACTION = re.compile(
     r"\bvad (ska|skall|bor|behover|kommer) (\w*namnden|\w*styrelsen|fullmaktige|kf|ks) (gora|besluta|ta stallning)\b"
@@ -531,6 +538,7 @@ def _score_sentences(
     wants_period = bool(_WANTS_PERIOD.search(question))
     wants_action = bool(_WANTS_ACTION.search(question))
     wants_company = bool(ASKS_SUPPLIER.search(question))
+    wants_frequency = bool(_WANTS_FREQUENCY.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
     wants_person = bool(_WANTS_PERSON.search(question))
     wants_reason = bool(_WANTS_REASON.search(question))
@@ -559,6 +567,8 @@ def _score_sentences(
             if wants_period and _HAS_PERIOD.search(s):
                 score += 0.15
             if wants_action and _HAS_ACTION.search(s):
+                score += 0.15
+            if wants_frequency and _HAS_FREQUENCY.search(s):
                 score += 0.15
             if wants_company and NAMES_COMPANY.search(s):
                 score += 0.3  # the one kind of sentence that can answer "vilket företag …?"

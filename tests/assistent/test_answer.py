@@ -248,6 +248,22 @@ def test_the_nämnds_own_decision_is_quoted_with_the_proposal_it_adopts():
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Taxorna ska beslutas en gång per mandatperiod.", True),
+        ("Uppföljning 3 gånger per år.", True),
+        ("Målen följs upp årligen.", True),
+        ("Taxorna beslutades i november 2023.", False),
+    ],
+)
+def test_a_frequency_is_recognised(text, expected):
+    from assistent.answer import _HAS_FREQUENCY, _WANTS_FREQUENCY
+
+    assert bool(_HAS_FREQUENCY.search(text)) is expected
+    assert _WANTS_FREQUENCY.search("och hur ofta ska de beslutas")
+
+
+@pytest.mark.parametrize(
     "decision, points_at_proposal",
     [
         ("Enligt förslag.", True),
