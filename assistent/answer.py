@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -526,22 +526,29 @@ _HAS_REASON = re.compile(
 )
 _WANTS_LIST = re.compile(r"\s*(vilka|vad (ingar|innehaller))\b")
 
+#: What a question asks for (on its folded text), how a sentence that has it is told, and
+#: the bonus that sentence gets: "hur många …?" wants a figure, "när …?" a date, and so on.
+_ANSWER_KINDS: tuple[tuple[re.Pattern[str], Callable[[str], object], float], ...] = (
+    (_WANTS_NUMBER, _has_quantity, 0.15),
+    (_WANTS_DATE, _HAS_DATE.search, 0.15),
+    (_WANTS_DEADLINE, _HAS_DEADLINE.search, 0.1),
+    (_WANTS_PERIOD, _HAS_PERIOD.search, 0.15),
+    (_WANTS_ACTION, _HAS_ACTION.search, 0.15),
+    (_WANTS_FREQUENCY, _HAS_FREQUENCY.search, 0.15),
+    (ASKS_SUPPLIER, NAMES_COMPANY.search, 0.3),  # the one kind of sentence that can answer "vilket företag …?"
+    (_WANTS_PERSON, _HAS_PERSON.search, 0.15),
+    (_WANTS_REASON, _HAS_REASON.search, 0.15),
+)
+
 
 def _score_sentences(
     r: Retrieval, sections: list[tuple[Section, Passage, int]], words: list[_QWord], question: str | None = None
 ):
     total = sum(w.weight for w in words) or 1.0
     question = fold(question or r.effective_question)
+    wanted = [(has, bonus) for wants, has, bonus in _ANSWER_KINDS if wants.search(question)]
     wants_number = bool(_WANTS_NUMBER.search(question))
-    wants_date = bool(_WANTS_DATE.search(question))
-    wants_deadline = bool(_WANTS_DEADLINE.search(question))
-    wants_period = bool(_WANTS_PERIOD.search(question))
-    wants_action = bool(_WANTS_ACTION.search(question))
-    wants_company = bool(ASKS_SUPPLIER.search(question))
-    wants_frequency = bool(_WANTS_FREQUENCY.search(question))
     wants_list = bool(_WANTS_LIST.match(question))
-    wants_person = bool(_WANTS_PERSON.search(question))
-    wants_reason = bool(_WANTS_REASON.search(question))
     wants_peak = bool(_WANTS_PEAK.search(question))
     found: list[_Sentence] = []
     for section, passage, rank in sections:
@@ -554,28 +561,11 @@ def _score_sentences(
                 head = _terms(unit.header)
                 credits = tuple(max(c, HEADER_CREDIT * w.credit(head)) for w, c in zip(words, credits, strict=True))
             score = sum(w.weight * c for w, c in zip(words, credits, strict=True)) / total + 0.12 / (1 + rank)
-            if wants_number and _has_quantity(s):
-                score += 0.15
-                if unit.raw and _TOTAL_ROW.match(unit.raw):
-                    score += 0.1  # "hur många …?" is answered by the table's total, not one of its rows
+            score += sum(bonus for has, bonus in wanted if has(s))
+            if wants_number and unit.raw and _has_quantity(s) and _TOTAL_ROW.match(unit.raw):
+                score += 0.1  # "hur många …?" is answered by the table's total, not one of its rows
             if wants_peak and unit.peak:
                 score += 0.2
-            if wants_date and _HAS_DATE.search(s):
-                score += 0.15
-            if wants_deadline and _HAS_DEADLINE.search(s):
-                score += 0.1
-            if wants_period and _HAS_PERIOD.search(s):
-                score += 0.15
-            if wants_action and _HAS_ACTION.search(s):
-                score += 0.15
-            if wants_frequency and _HAS_FREQUENCY.search(s):
-                score += 0.15
-            if wants_company and NAMES_COMPANY.search(s):
-                score += 0.3  # the one kind of sentence that can answer "vilket företag …?"
-            if wants_person and _HAS_PERSON.search(s):
-                score += 0.15
-            if wants_reason and _HAS_REASON.search(s):
-                score += 0.15
             n_words = len(s.split())
             if n_words < 5:
                 score -= 0.1
