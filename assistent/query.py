@@ -127,27 +127,16 @@ def _find_dates(folded: str) -> list[tuple[dt.date, dt.date, int, int]]:
     """(first day, last day, start, end) of each day or month mentioned."""
     out: list[tuple[dt.date, dt.date, int, int]] = []
     taken: list[tuple[int, int]] = []
-    for m in _ISO_RE.finditer(folded):
-        try:
-            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            continue
-        out.append((d, d, *m.span()))
-        taken.append(m.span())
-    for m in _DAY_MONTH_YEAR_RE.finditer(folded):
-        try:
-            d = dt.date(int(m.group(3)), _MONTH_WORDS[m.group(2)], int(m.group(1)))
-        except ValueError:
-            continue
-        out.append((d, d, *m.span()))
-        taken.append(m.span())
-    for m in _DOTTED_DATE_RE.finditer(folded):
-        try:
-            d = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        except ValueError:
-            continue
-        out.append((d, d, *m.span()))
-        taken.append(m.span())
+    # (pattern, groups of year, month, day): "2023-10-03", "3 oktober 2023", "3.10.2023"
+    for rx, (y, mo, da) in ((_ISO_RE, (1, 2, 3)), (_DAY_MONTH_YEAR_RE, (3, 2, 1)), (_DOTTED_DATE_RE, (3, 2, 1))):
+        for m in rx.finditer(folded):
+            month = m.group(mo)
+            try:
+                d = dt.date(int(m.group(y)), _MONTH_WORDS.get(month) or int(month), int(m.group(da)))
+            except ValueError:
+                continue
+            out.append((d, d, *m.span()))
+            taken.append(m.span())
     for m in _MONTH_YEAR_RE.finditer(folded):
         if any(s <= m.start() < e for s, e in taken):
             continue
