@@ -205,8 +205,8 @@ def _tables(units: list[_Unit]) -> list[_Unit]:
         while j < len(out) and out[j].header and out[j].header == out[i].header:
             j += 1
         if j - i >= 3:
-            rows = [(k, _last_figure(out[k].raw)) for k in range(i, j) if not _TOTAL_ROW.match(out[k].raw)]
-            rows = [(k, v) for k, v in rows if v is not None]
+            figures = [(k, _last_figure(out[k].raw)) for k in range(i, j) if not _TOTAL_ROW.match(out[k].raw)]
+            rows = [(k, v) for k, v in figures if v is not None]
             if len(rows) >= 2:
                 k, _ = max(rows, key=lambda kv: kv[1])
                 out[k] = replace(out[k], peak=True)
@@ -888,8 +888,8 @@ def _compose_lookup(comp: _Composer, r: Retrieval, sections, q_terms) -> bool:
         shown = " ".join(comp.lines)
         # what the question asks about the case, not the words naming it ("redovisningen av
         # delegationsbeslut" is the case's title; "vilken period" is the question)
-        title = _terms(" ".join([*section.heading_path, section.rubrik or ""]))
-        words = [w for w in q_terms if not any(ch.isdigit() for ch in w.stem) and w.credit(title) < 1]
+        titled = _terms(" ".join([*section.heading_path, section.rubrik or ""]))
+        words = [w for w in q_terms if not any(ch.isdigit() for ch in w.stem) and w.credit(titled) < 1]
         extra = [
             s
             for s in _choose_facts(r, [(section, passage, 0)], words, max_sentences=3, successors=False, shown=shown)
