@@ -105,13 +105,14 @@ def first_hit_rank(passages: Sequence[Passage], sources: Sequence[GoldSource]) -
 
 
 def same_label(a: str | None, b: str | None) -> bool:
-    """dnr/§ strings equal up to whitespace and case ("§ 17" = "§17", "sn.2023.62" = "SN.2023.62").
+    """dnr/§ strings equal up to whitespace, case and where the § stands ("§ 17" = "§17" =
+    "17 §" as Finland's Swedish protocols write it, "sn.2023.62" = "SN.2023.62").
 
     Args:
         a: one label.
         b: the other.
     """
-    return a is not None and b is not None and re.sub(r"\s+", "", a).lower() == re.sub(r"\s+", "", b).lower()
+    return a is not None and b is not None and re.sub(r"[\s§]+", "", a).lower() == re.sub(r"[\s§]+", "", b).lower()
 
 
 def top_label_match(passages: Sequence[Passage], sources: Sequence[GoldSource], field: str) -> float | None:

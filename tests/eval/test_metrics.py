@@ -164,6 +164,8 @@ def test_facts_present(text, facts, expected):
         ("§ 17", "§17", True),
         ("sn.2023.62", "SN.2023.62", True),
         ("§ 17", "§ 71", False),
+        ("§ 44", "44 §", True),  # Finland's Swedish protocols put the § after the number
+        ("§ 44", "§ 4", False),
         (None, "§ 1", False),
     ],
 )
