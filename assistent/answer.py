@@ -301,19 +301,21 @@ def _units_of(text: str, heading_path: tuple[str, ...], rubrik: str | None, para
             # a signature: "Marjo Savelius" / "Socialchef" → "Marjo Savelius, Socialchef"
             out[-1] = _Unit(f"{out[-1].text}, {s}", False, new_part=out[-1].new_part)
             continue
+        own = s.lower().rstrip(":") in headings  # the section's own heading says nothing new
+        label = bool(part_kind(s))  # "Socialnämndens beslut", "Förslag till beslut": labels, not content
+        heading = bool(_HEADING_LINE.match(s))
         if (
             len(s.split()) < (1 if is_item else 2)
-            or _HEADING_LINE.match(s)
+            or heading
             or _TOC_LINE.search(s)
-            or s.lower().rstrip(":") in headings
-            or part_kind(s)  # "Socialnämndens beslut", "Förslag till beslut": labels, not content
+            or own
+            or label
             or (paragraf and s.lower().startswith(paragraf.lower()))
         ):
             label_open = False
-            new_part = new_part or bool(part_kind(s) or _HEADING_LINE.match(s) or s.lower().rstrip(":") in headings)
+            new_part = new_part or label or heading or own
             # a one-word subheading ("Äldreomsorg") names what the next line is about
-            own = s.lower().rstrip(":") in headings  # the section's own heading says nothing new
-            subhead = s if _SUBHEADING.fullmatch(s) and not (is_item or own or part_kind(s)) else ""
+            subhead = s if _SUBHEADING.fullmatch(s) and not (is_item or own or label) else ""
             continue
         if label_open and not is_item and not is_row and not (len(s.split()) <= 10 and _LABEL.fullmatch(s)):
             # a label and its value: "Tid och plats för sammanträde" / "Tisdagen den 3 oktober
