@@ -753,12 +753,12 @@ def _decision_part(section: Section, namnd: str | None = None) -> tuple[str, str
     """The section's decision ("beslut"), else its proposal ("forslag"). A § that quotes
     an earlier organ's decision under "Tidigare behandling" ("Stadsstyrelsens beslut")
     before its own ("Välfärdsnämndens beslut") is answered by the one of ``namnd``."""
+    # "Välfärdsnämnden" ~ "Välfärdsnämndens beslut", also when the PDF garbled it ("Välfärdsnärndens")
+    own = fold(namnd or "")[:6]
     for kind in ("beslut", "forslag"):
         parts = [p for p in section.parts if p.kind == kind and p.text.strip()]
         if not parts:
             continue
-        # "Välfärdsnämnden" ~ "Välfärdsnämndens beslut", also when the PDF garbled it ("Välfärdsnärndens")
-        own = fold(namnd or "")[:6]
         mine = [p for p in parts if own and fold(p.label or "").startswith(own)]
         chosen = (mine or parts)[0]
         text = " ".join(_RULE.split(chosen.text)[0].split())  # "______" closes a § in Finnish protocols
