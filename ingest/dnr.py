@@ -1,8 +1,15 @@
 """Diarienummer and § handling: find, normalise and format.
 
-A diarienummer is written in many ways (``SN.2023.62``, ``SN/2023:875``,
-``KS-2025-00512``, ``GNU/6/2023``, ``sn 2023 62``). The lookup key keeps only
-what identifies the case: the prefix letters, the year and the serial number.
+A diarienummer is written in many ways, generalised from what registry systems
+print rather than from single examples: a registry code before the year
+(``SN.2023.62``, ``SN/2023:875``, ``KS-2025-00512``, ``KS 2026/123``, ``KS2024/0123``,
+``Dnr KS 2024-000123``, ``SBN-2023-1234``, ``HSV-VSF.2023.112``), a registry code
+after the number (``2026.266 KS``, ``2026-0148 BMN``: Alingsås' Ciceron/MeetingPlus
+style), the serial before the year (``GNU/6/2023``), a Finnish filing code
+(``NKBY/912/00.01.01.01/2021``), and en- or em-dashes where typists write hyphens
+(``SRV–2024–00118``). The display form keeps the registry code where it stands; the
+lookup key keeps only what identifies the case: the code letters, the year and the
+serial number.
 
 Normalisation rule: ``PREFIX-YEAR-SERIAL`` in upper case, prefix groups joined by
 "-", leading zeros of the serial dropped. The year is the number that looks like
@@ -26,21 +33,30 @@ _LETTER = "A-Za-zÅÄÖåäöÉé"
 # Prefix: one or more upper-case groups joined by "-" ("HSV-VSF", "ÄO-VSF").
 _PREFIX = rf"[{_UP}]{{1,6}}(?:-[{_UP}]{{1,6}})*"
 _YEAR = r"(?:19|20)\d\d"
+# A separator: the usual punctuation, or an en/em dash from a PDF where a hyphen was meant.
+_SEP = r"[.\-\u2013\u2014/:]"
 # prefix, separator, year, separator, serial: SN.2023.62, SN/2023:875, KS-2025-00512, SN 2023/62
-_PREFIX_YEAR_SERIAL = rf"{_PREFIX}[ .\-/:]?{_YEAR}[.\-/:]\d{{1,6}}"
+_PREFIX_YEAR_SERIAL = rf"{_PREFIX}(?:{_SEP}|\s)?{_YEAR}{_SEP}\d{{1,6}}"
+# year, separator, serial, registry code: 2026.266 KS, 2026-0148 BMN (the code is upper case
+# and a word of its own: "2026.266 Kommunstyrelsen" is no dnr)
+_SUFFIX = rf"[{_UP}]{{2,6}}(?:-[{_UP}]{{2,6}})?"
+# (dot or dash only: "2018:597" is a statute's number)
+_YEAR_SERIAL_SUFFIX = rf"{_YEAR}[.\-\u2013]\d{{1,6}}\s?{_SUFFIX}(?![{_LETTER}])"
 # prefix, serial, year: GNU/6/2023
 _PREFIX_SERIAL_YEAR = rf"{_PREFIX}/\d{{1,6}}/{_YEAR}"
 # Finnish: prefix, serial, filing code, year: NKBY/497/12.03.01/2022 (the code is not kept in the key)
 _PREFIX_SERIAL_CODE_YEAR = rf"{_PREFIX}/\d{{1,6}}/\d{{2}}(?:\.\d{{2}}){{1,4}}/{_YEAR}"
-_DNR_BODY = rf"(?:{_PREFIX_SERIAL_CODE_YEAR}|{_PREFIX_SERIAL_YEAR}|{_PREFIX_YEAR_SERIAL})"
-_DNR_RE = re.compile(rf"(?<![{_LETTER}0-9\-./]){_DNR_BODY}(?![0-9{_LETTER}]|[.\-/:][0-9])")
+_DNR_BODY = rf"(?:{_PREFIX_SERIAL_CODE_YEAR}|{_PREFIX_SERIAL_YEAR}|{_PREFIX_YEAR_SERIAL}|{_YEAR_SERIAL_SUFFIX})"
+_DNR_RE = re.compile(rf"(?<![{_LETTER}0-9\-\u2013./]){_DNR_BODY}(?![0-9{_LETTER}]|{_SEP}[0-9])")
 # After a label the prefix may be missing ("Dnr 2023/123", "Dnr: 123/2023").
 _LABEL = r"(?:Diarienummer|Diarienr\.?|Dnr\.?|Vårt\s+dnr|Ert\s+dnr|Ärendenr\.?|Ärendenummer)"
 _LABELLED_RE = re.compile(
-    rf"\b{_LABEL}\s*:?\s*(?P<dnr>{_DNR_BODY}|{_YEAR}[.\-/:]\d{{1,6}}|\d{{1,6}}/{_YEAR})(?![0-9{_LETTER}]|[.\-/:][0-9])",
+    rf"\b{_LABEL}\s*:?\s*(?P<dnr>{_DNR_BODY}|{_YEAR}{_SEP}\d{{1,6}}|\d{{1,6}}/{_YEAR})(?![0-9{_LETTER}]|{_SEP}[0-9])",
     re.IGNORECASE,
 )
 # Upper-case words that precede year:number but are statute or report series, not cases.
+#: Upper-case words after "2023-5" that are units, not registry codes.
+_NOT_SUFFIX = {"SEK", "MSEK", "KSEK", "EUR", "KR", "TKR", "MNKR", "MDKR", "KVM", "KM", "ST", "TIM", "KL"}
 _NOT_PREFIX = {"SFS", "SOSFS", "HSLF-FS", "SKRFS", "PROP", "SOU", "DS", "NJA", "HFD", "RÅ", "AFS", "BFS"}
 
 
@@ -72,7 +88,8 @@ def normalize_dnr(s: str) -> str:
         rest = [n for i, n in enumerate(numbers) if i != year_i]
     else:
         rest = numbers
-    parts.extend(str(int(n)) for n in rest)
+    # lstrip, not int(): a hostile 8,000-digit "serial" must not hit int()'s digit limit
+    parts.extend(n.lstrip("0") or "0" for n in rest)
     return "-".join(parts)
 
 
@@ -91,9 +108,18 @@ def looks_like_dnr(s: str) -> bool:
     return bool(m) and _prefix_ok(s.upper())
 
 
+def _is_range(display: str) -> bool:
+    """A year range with a code after it ("2027-2029 KS") is no year + serial."""
+    numbers = re.findall(r"\d+", display)
+    return len(numbers) == 2 and all(len(n) == 4 and n[:2] in ("19", "20") for n in numbers)
+
+
 def _prefix_ok(display: str) -> bool:
     prefix = re.match(rf"{_PREFIX}", display)
-    return not prefix or prefix.group(0) not in _NOT_PREFIX
+    if prefix:
+        return prefix.group(0) not in _NOT_PREFIX
+    suffix = re.search(rf"{_SUFFIX}$", display)
+    return not suffix or suffix.group(0) not in _NOT_SUFFIX
 
 
 def find_diarienummer(text: str) -> list[DnrMatch]:
@@ -110,7 +136,7 @@ def find_diarienummer(text: str) -> list[DnrMatch]:
                 display=d, norm=normalize_dnr(d), start=m.start("dnr"), end=m.end("dnr")
             )
     for m in _DNR_RE.finditer(text):
-        if m.start() not in found and _prefix_ok(m.group(0)):
+        if m.start() not in found and _prefix_ok(m.group(0)) and not _is_range(m.group(0)):
             d = m.group(0)
             found[m.start()] = DnrMatch(display=d, norm=normalize_dnr(d), start=m.start(), end=m.end())
     return [found[k] for k in sorted(found)]

@@ -24,6 +24,18 @@ from ingest.dnr import find_diarienummer, format_paragraf, looks_like_dnr, norma
         ("Vårt dnr 2023/45", "2023/45", "2023-45"),
         ("Ärendenr KS 2023/12", "KS 2023/12", "KS-2023-12"),
         ("NKBY/497/12.03.01/2022", "NKBY/497/12.03.01/2022", "NKBY-2022-497"),
+        # registry code after the number (Alingsås, MeetingPlus protokoll and Ciceron dnr)
+        ("§ 113  2026.266 KS   Revidering felparkeringsavgifter", "2026.266 KS", "KS-2026-266"),
+        ("Diarienr: 2026.021 KS", "2026.021 KS", "KS-2026-21"),
+        ("§ 35  2026.034 SN", "2026.034 SN", "SN-2026-34"),
+        ("Diarienummer: 2026-0148 BMN", "2026-0148 BMN", "BMN-2026-148"),
+        ("KS 2026/123", "KS 2026/123", "KS-2026-123"),
+        ("KS2024/0123", "KS2024/0123", "KS-2024-123"),
+        ("Dnr KS 2024-000123", "KS 2024-000123", "KS-2024-123"),
+        ("KS/2023:45", "KS/2023:45", "KS-2023-45"),
+        ("SBN-2023-1234", "SBN-2023-1234", "SBN-2023-1234"),
+        ("NKBY/912/00.01.01.01/2021", "NKBY/912/00.01.01.01/2021", "NKBY-2021-912"),
+        ("SRV\u20132024\u201300118", "SRV\u20132024\u201300118", "SRV-2024-118"),
     ],
 )
 def test_find_diarienummer(text, display, norm):
@@ -57,6 +69,11 @@ def test_filing_code_is_not_part_of_dnr(line, dnr):
         "LSS 9§9 - bostad",
         "2023-2025",
         "0158-275 000",
+        "Ramar 2027-2029 KS",
+        "2026.266 Kommunstyrelsen",
+        "den 2026-06-15 KS",
+        "2023-5 SEK",
+        "Lag 2018:597 KL",
     ],
 )
 def test_no_false_positives(text):
@@ -75,6 +92,16 @@ def test_normalize_dnr_forms_share_key(form):
 @pytest.mark.parametrize("form", ["GNU/6/2023", "GNU 2023 6", "gnu.2023.6", "GNU-2023-006"])
 def test_serial_before_year_shares_key(form):
     assert normalize_dnr(form) == "GNU-2023-6"
+
+
+@pytest.mark.parametrize("form", ["2026.266 KS", "KS 2026/266", "ks-2026-0266", "KS.2026.266", "2026-266 KS"])
+def test_registry_code_after_number_shares_key(form):
+    assert normalize_dnr(form) == "KS-2026-266"
+
+
+def test_normalize_dnr_survives_huge_serial():
+    # int() refuses strings over 4,300 digits; a typed URL must not crash the lookup
+    assert normalize_dnr("SN.2024." + "9" * 8000).startswith("SN-2024-99")
 
 
 @pytest.mark.parametrize("s", ["hej", "2023-12-04", "§ 23", "Socialnämnden 2023", "0152-29664"])
