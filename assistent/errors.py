@@ -35,6 +35,10 @@ class StoreError(AssistentError):
     """The store is missing, empty or inconsistent."""
 
 
+class StoreBusyError(StoreError):
+    """Another writer (an ingest, an upload, doctor --repair) holds the data directory's write lock."""
+
+
 class QuestionError(AssistentError):
     """The question cannot be handled (empty, too long, ...)."""
 

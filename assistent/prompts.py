@@ -12,6 +12,10 @@ VERIFY_FAILED = (
     "Det genererade svaret kunde inte verifieras mot källorna ({reason}); "
     "här är i stället svaret direkt ur dokumenten."
 )
+STORE_BUSY = (
+    "Arkivet skrivs redan av en annan körning{holder}. Vänta tills den är klar och försök igen; "
+    "bara en inläsning åt gången kan ändra arkivet."
+)
 AMBIGUOUS_INTRO = "Frågan matchar flera {what}. Svar för var och en:"
 
 SYSTEM_PROMPT = """Du är Nämndassistenten, som svarar på frågor om kommunala nämndbeslut.

@@ -90,6 +90,9 @@ class IngestSettings(BaseSettings):
     max_file_mb: float = Field(200.0, description="files larger than this are refused")
     ocr: bool = Field(True, description="OCR scanned pages with Tesseract (swe) when it is installed")
     ocr_lang: str = Field("swe", description="Tesseract language")
+    lock_wait_s: float = Field(
+        10.0, description="how long a second writer waits for the data directory's write lock before it is refused"
+    )
     extensions: tuple[str, ...] = (".pdf", ".docx", ".html", ".htm", ".txt", ".md")
 
 

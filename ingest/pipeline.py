@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +23,7 @@ from assistent.records import Chunk, ParsedDocument
 from assistent.settings import Settings
 from ingest.chunk import chunk_document
 from ingest.clean import clean_document
+from ingest.lock import write_lock
 from ingest.read import read_file
 from ingest.segment import segment
 from ingest.store import Store
@@ -29,7 +31,7 @@ from ingest.store import Store
 _EMBED_BATCH = 256
 #: Bump when reading, cleaning, segmentation or chunking changes what a file turns into:
 #: documents stored by an older version are then parsed and embedded again, once.
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 
 
 class FileFailure(BaseModel):
@@ -51,10 +53,12 @@ class IngestSummary(BaseModel):
     pages_garbled: int = 0
     sections: int = 0
     chunks_embedded: int = 0
+    units_embedded: int = Field(0, description="answer units built and embedded (assistent.engine.units)")
     stray_vectors_removed: int = 0
     failures: list[FileFailure] = Field(default_factory=list)
     parse_seconds: float = 0.0
     embed_seconds: float = 0.0
+    units_seconds: float = Field(0.0, description="building and embedding answer units")
     total_seconds: float = 0.0
     parsed: list[ParsedDocument] = Field(default_factory=list, exclude=True)
 
@@ -69,7 +73,8 @@ class IngestSummary(BaseModel):
             f"Sidor: {self.pages} lästa, {self.pages_ocr} med OCR, {self.pages_skipped} överhoppade, "
             f"{self.pages_garbled} med trasigt textlager",
             f"Avsnitt: {self.sections}   Delar inbäddade: {self.chunks_embedded}",
-            f"Tid: {self.total_seconds:.1f} s (tolkning {self.parse_seconds:.1f} s, inbäddning {self.embed_seconds:.1f} s)",
+            f"Tid: {self.total_seconds:.1f} s (tolkning {self.parse_seconds:.1f} s, inbäddning {self.embed_seconds:.1f} s, "
+            f"svarsenheter {self.units_seconds:.1f} s för {self.units_embedded})",
         ]
         if self.stray_vectors_removed:
             lines.append(f"Städade {self.stray_vectors_removed} vektorer från en avbruten körning")
@@ -139,6 +144,42 @@ def parse_file(path: Path, settings: Settings, count_tokens: Callable[[str], int
     return raw, parsed, chunks
 
 
+def unreadable_reason(exc: Exception) -> str:
+    """The per-file message for an unexpected error while reading one file (Swedish, bounded length)."""
+    detail = " ".join(str(exc).split())[:200]
+    return f"filen kunde inte läsas ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
+def embed_units(store: Store, get_model: Callable[[], Any]) -> int:
+    """Build and embed the answer units of every stored document that lacks current ones.
+
+    Units are versioned on their own (assistent.engine.units.UNITS_VERSION): a change to
+    how units are cut re-embeds units only, never the chunks. Returns the units embedded.
+
+    Args:
+        store: the open store.
+        get_model: returns the embedder (called only when there is something to embed).
+    """
+    from assistent.engine.units import UNITS_VERSION, build_units, embed_text
+
+    n = 0
+    model = None
+    for doc_id in store.documents_without_units(UNITS_VERSION):
+        per_section = [(s, build_units(s)) for s in store.sections_of(doc_id)]
+        texts = [embed_text(u, s) for s, units in per_section for u in units]
+        vectors = None
+        if texts:
+            model = model or get_model()
+            vectors = model.embed_passages(texts)
+        rows, offset = [], 0
+        for s, units in per_section:
+            rows.append((s.id, units, vectors[offset : offset + len(units)] if vectors is not None else []))
+            offset += len(units)
+        store.write_units(doc_id, rows, UNITS_VERSION)
+        n += len(texts)
+    return n
+
+
 def ingest_paths(
     paths: Iterable[Path],
     settings: Settings,
@@ -157,9 +198,20 @@ def ingest_paths(
         progress: show a progress bar on stderr.
         keep_parsed: keep the parsed documents in the summary (for ``--report``), also unchanged ones.
         store: an open store to use (the web app passes its own).
+
+    Raises:
+        StoreBusyError: another writer holds the data directory's lock (ingest/lock.py).
     """
+    with write_lock(settings, "inläsning"):
+        return _ingest_locked(paths, settings, prune=prune, progress=progress, keep_parsed=keep_parsed, store=store)
+
+
+def _ingest_locked(
+    paths: Iterable[Path], settings: Settings, *, prune: bool, progress: bool, keep_parsed: bool, store: Store | None
+) -> IngestSummary:
     from tqdm import tqdm
 
+    from ingest.doctor import remove_stray_temp_files
     from ingest.embed import get_embedder
 
     t0 = time.perf_counter()
@@ -167,6 +219,7 @@ def ingest_paths(
     own_store = store is None
     store = store or Store(settings)
     summary.stray_vectors_removed = store.reconcile()
+    remove_stray_temp_files(settings)
     files, summary.failures = discover(paths, settings)
     summary.files_seen = len(files) + len(summary.failures)
     embedder = None
@@ -242,6 +295,9 @@ def ingest_paths(
             except AssistentError as exc:
                 summary.failures.append(FileFailure(path=str(path), reason=str(exc)))
                 continue
+            except Exception as exc:  # a reader/segmenter bug on hostile input fails this file, not the batch
+                summary.failures.append(FileFailure(path=str(path), reason=unreadable_reason(exc)))
+                continue
             summary.pages += len(raw.pages)
             for page in raw.pages:
                 summary.pages_ocr += page.status == "ocr"
@@ -255,6 +311,9 @@ def ingest_paths(
             if batch.n_chunks >= _EMBED_BATCH:
                 flush()
         flush()
+        t = time.perf_counter()
+        summary.units_embedded = embed_units(store, lambda: embedder or get_embedder(settings))
+        summary.units_seconds = time.perf_counter() - t
     finally:
         bar.close()
         if prune:
@@ -262,6 +321,7 @@ def ingest_paths(
         changed = summary.documents_new + summary.documents_updated + summary.documents_pruned
         if changed or summary.stray_vectors_removed or written:
             store.rebuild_lexical()
+            store.bump_generation()  # readers in other processes reopen BM25 and Chroma
         summary.total_seconds = time.perf_counter() - t0
         if own_store:
             store.close()

@@ -15,25 +15,43 @@ chunk id is not in SQLite, and retrieval only returns chunks SQLite has, so an
 interrupted ingest never leaves a half-written document visible.
 The BM25 index is rebuilt from SQLite's chunks and stamped with a fingerprint of
 their ids; a reader whose fingerprint disagrees rebuilds it.
+
+One writer, many readers: writers hold the data directory's lock (ingest/lock.py) and
+bump the ``generation`` stamp in ``meta`` when they finish. A reader in another process
+(a running server) keeps its BM25 index and its embedded Chroma client until the stamp
+changes, then reopens both (``refresh``). An embedded Chroma client holds its vector
+index in memory: after another process wrote, a filtered query fails with "Error finding
+id", so a Chroma error makes the reader reopen and retry, and dense search gives no
+candidates rather than a 500 when Chroma keeps failing (BM25 still answers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import sqlite3
 import threading
+import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from assistent.errors import StoreError
-from assistent.records import Chunk, Document, Filters, ParsedDocument, Section
+from assistent.records import Chunk, Document, Filters, ParsedDocument, Section, Unit
 from assistent.settings import Settings
 from ingest.dnr import normalize_paragraf
 from ingest.lexical import LexicalIndex, fingerprint_of
+
+_UNITS: TypeAdapter[list[Unit]] = TypeAdapter(list[Unit])
+
+log = logging.getLogger(__name__)
+#: Tries of a Chroma query before dense search gives up for this question.
+_CHROMA_TRIES = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -53,6 +71,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_section ON chunks(section_id);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, document_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (
+    section_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, version INTEGER NOT NULL,
+    json TEXT NOT NULL, vectors BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS units_doc ON units(document_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -69,6 +92,21 @@ def chroma_client(settings: Settings):
         )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=client_settings)
+
+
+def forget_chroma_client(settings: Settings) -> None:
+    """Make the next ``chroma_client`` read the disk afresh instead of this process's cached one.
+
+    chromadb keeps one embedded system per path and process; its vector index is loaded
+    once, so another process's writes stay invisible to it. Dropping it from the cache
+    (not stopping it: queries of other threads may still run on it) lets the next client
+    load the index as it is now; the old one goes when nothing refers to it.
+    """
+    if settings.chroma.host:
+        return
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -103,6 +141,7 @@ class Store:
         self._collection = None
         self._lexical: LexicalIndex | None = None
         self._facets: tuple[tuple, dict[str, Any]] | None = None
+        self._generation = self.get_meta("generation")
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -119,6 +158,27 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    def bump_generation(self) -> None:
+        """Tell readers in other processes that committed content changed (a writer calls it when done)."""
+        stamp = uuid.uuid4().hex
+        self.set_meta("generation", stamp)
+        self._generation = stamp
+
+    def refresh(self) -> bool:
+        """Reopen the BM25 index and Chroma when another process changed the store. True if it did."""
+        stamp = self.get_meta("generation")
+        if stamp == self._generation:
+            return False
+        self._generation = stamp
+        self._lexical = None
+        self._facets = None
+        self._reopen_chroma()
+        return True
+
+    def _reopen_chroma(self) -> None:
+        forget_chroma_client(self.settings)
+        self._collection = None
 
     def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
@@ -212,6 +272,47 @@ class Store:
 
     def sources(self) -> list[tuple[str, str]]:
         return self._rows("SELECT path, document_id FROM sources ORDER BY path")
+
+    # ------------------------------------------------------------ answer units
+    def documents_without_units(self, version: int) -> list[str]:
+        """Ids of stored documents whose answer units are missing or of another version."""
+        rows = self._rows(
+            "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM units WHERE version = ?)", [version]
+        )
+        return [r[0] for r in rows]
+
+    def write_units(self, doc_id: str, rows: list[tuple[str, list[Unit], np.ndarray]], version: int) -> None:
+        """Replace a document's answer units: (section id, units, one float16 vector per unit)."""
+        with self._lock:
+            cur = self._db.cursor()
+            cur.execute("BEGIN")
+            try:
+                cur.execute("DELETE FROM units WHERE document_id = ?", (doc_id,))
+                cur.executemany(
+                    "INSERT OR REPLACE INTO units VALUES (?,?,?,?,?)",
+                    [
+                        (sid, doc_id, version, "[" + ",".join(u.model_dump_json() for u in units) + "]",
+                         np.asarray(vecs, dtype=np.float16).tobytes())
+                        for sid, units, vecs in rows
+                    ],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def units_of(self, section_ids: Iterable[str]) -> dict[str, tuple[list[Unit], np.ndarray]]:
+        """Section id → (its answer units, their float32 vectors, one row per unit)."""
+        ids = list(dict.fromkeys(section_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        out: dict[str, tuple[list[Unit], np.ndarray]] = {}
+        for sid, js, blob in self._rows(f"SELECT section_id, json, vectors FROM units WHERE section_id IN ({marks})", ids):
+            units = _UNITS.validate_json(js) if js != "[]" else []
+            vecs = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+            out[sid] = (units, vecs.reshape(len(units), -1) if units else np.zeros((0, 0), np.float32))
+        return out
 
     # ------------------------------------------------------------ writing
     def write_document(self, parsed: ParsedDocument, chunks: list[Chunk], embeddings: np.ndarray, path: Path) -> None:
@@ -319,7 +420,7 @@ class Store:
 
     @staticmethod
     def _delete_rows(cur: sqlite3.Cursor, doc_id: str) -> None:
-        for table in ("chunks", "sections"):
+        for table in ("chunks", "sections", "units"):
             cur.execute(f"DELETE FROM {table} WHERE document_id = ?", (doc_id,))
         cur.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
@@ -356,17 +457,29 @@ class Store:
     def dense_search(
         self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
-        n = self.collection.count()
-        if n == 0:
-            return []
-        res = self.collection.query(
-            query_embeddings=[embedding.tolist()], n_results=min(k, n), where=where or None, include=["distances"]
-        )
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        """(chunk id, cosine similarity), best first; [] when Chroma keeps failing (see module docstring)."""
+        from chromadb.errors import ChromaError
+
+        self.refresh()
+        for attempt in range(_CHROMA_TRIES):
+            try:
+                n = self.collection.count()
+                if n == 0:
+                    return []
+                res = self.collection.query(
+                    query_embeddings=[embedding.tolist()], n_results=min(k, n), where=where or None,
+                    include=["distances"],
+                )
+                return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+            except ChromaError as exc:  # another process wrote since this one loaded the index
+                log.warning("Chroma-sökningen misslyckades (försök %d): %s", attempt + 1, exc)
+                self._reopen_chroma()
+                time.sleep(0.05 * attempt)
+        return []
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index, loaded from disk or rebuilt when it is out of step with SQLite."""
+        self.refresh()
         if self._lexical is not None:
             return self._lexical
         ids = self.chunk_ids()
