@@ -44,6 +44,9 @@ class ParsedQuery(BaseModel):
     namnd: str | None = Field(None, description="e.g. 'Socialnämnden'")
     dokumenttyp: DocType | None = None
     intent: Intent = "fact"
+    wants: list[str] = Field(
+        default_factory=list, description="answer kinds asked for (assistent.engine.kinds): amount, date, person, …"
+    )
 
 
 # ---------------------------------------------------------------- references

@@ -120,6 +120,21 @@ class Section(BaseModel):
         return page
 
 
+UnitKind = Literal["sentence", "row", "label", "item", "heading"]
+
+
+class Unit(BaseModel):
+    """The smallest piece an answer is made of: a sentence, a table row read with its column
+    names, a "label: value" line, a list item, a heading. Built once at ingest
+    (assistent.engine.units) and stored beside the section with its own passage embedding."""
+
+    text: str = Field(description="as shown in an answer; a table row reads 'Kolumn: värde; …'")
+    kind: UnitKind = "sentence"
+    part: PartKind | None = Field(None, description="the section part the unit lies in (beslut, förslag, …)")
+    lead: str | None = Field(None, description="the heading above it, or the sentence announcing its list")
+    page: int | None = None
+
+
 class ParsedDocument(BaseModel):
     document: Document
     sections: list[Section]
@@ -180,6 +195,19 @@ class Citation(Passage):
     n: int = Field(1, description="the [n] used in the answer text")
 
 
+class Clarification(BaseModel):
+    """One candidate reading of an ambiguous question (a kommun and its best evidence), for the UI to offer."""
+
+    kommun: str | None = None
+    namnd: str | None = None
+    datum: dt.date | None = None
+    paragraf: str | None = None
+    diarienummer: str | None = None
+    rubrik: str | None = None
+    line: str = Field("", description="the best sentence for this kommun")
+    n: int = Field(1, description="its citation number in the answer")
+
+
 class Answer(BaseModel):
     question: str = ""
     answer: str
@@ -188,6 +216,12 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     mode: Literal["extraktiv", "generativ"] = "extraktiv"
     notes: list[str] = Field(default_factory=list, description="e.g. verification fell back to extractive")
+    clarify: list[Clarification] = Field(
+        default_factory=list, description="when the question fits several kommuner: the candidates, one line each"
+    )
+    resolved: dict[str, str | None] = Field(
+        default_factory=dict, description="what the answer settled (kommun, namnd, diarienummer, section_id), for follow-ups"
+    )
 
 
 class Filters(BaseModel):

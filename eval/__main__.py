@@ -8,6 +8,7 @@ from assistent.cli import UserErrorGroup
 from assistent.settings import offline_env
 from eval.bench import bench_command
 from eval.run import eval_command
+from eval.train import cv_command, train_command
 
 
 @click.group(cls=UserErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +19,8 @@ def cli() -> None:
 
 cli.add_command(eval_command, "run")
 cli.add_command(bench_command, "bench")
+cli.add_command(train_command, "train")
+cli.add_command(cv_command, "cv")
 
 if __name__ == "__main__":
     cli()

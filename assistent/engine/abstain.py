@@ -1,0 +1,56 @@
+"""Abstention: the reply when the documents do not answer.
+
+Whether to abstain is decided by numbers (assistent.engine.rank.Model.answerable against
+its cross-validated threshold), plus two facts that need no model: a kommun the store does
+not hold, and a retrieval that found nothing. This module only words the reply: the one
+"cannot answer" phrase, what was searched, what is missing (question words none of the
+best sections holds, or the kind of answer none of their units gives), and the closest
+passages as "kanske relevant".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistent.engine.compose import citation_label
+from assistent.prompts import CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN
+from assistent.records import Answer
+
+if TYPE_CHECKING:
+    from assistent.api import Assistant
+    from assistent.retrieve import Retrieval
+
+#: How each kind is named when none of the found units gives it.
+KIND_LABELS = {
+    "amount": "ett belopp", "percentage": "en andel eller procentsats", "count": "ett antal",
+    "frequency": "hur ofta", "deadline": "en tidsgräns", "period": "en period", "date": "ett datum",
+    "person": "en person", "organisation": "en organisation eller ett företag", "place": "en plats",
+    "reason": "ett skäl",
+}  # fmt: skip
+
+
+def abstention(
+    assistant: Assistant, r: Retrieval, missing: list[str] = (), kinds: list[str] = (), unknown: list[str] = ()
+) -> Answer:
+    """Say plainly that the documents do not answer; name the scope and what is missing; list near misses.
+
+    Args:
+        assistant: for the store's facets (the scope searched).
+        r: the retrieval.
+        missing: question words none of the best sections holds.
+        kinds: answer kinds asked for that no found unit gives.
+        unknown: kommuner the question names that the store does not hold.
+    """
+    lines = [CANNOT_ANSWER]
+    if unknown:
+        lines.append(f"Arkivet innehåller inga dokument från {', '.join(unknown)}.")
+    lines.append(SEARCHED_IN.format(scope=r.scope_text(assistant.store.facets())))
+    if missing:
+        lines.append("Inget av de närmaste avsnitten nämner: " + ", ".join(list(missing)[:5]) + ".")
+    named = [KIND_LABELS[k] for k in kinds if k in KIND_LABELS]
+    if named:
+        lines.append("Inget av de närmaste avsnitten anger " + " eller ".join(named[:2]) + ".")
+    if r.passages:
+        lines += ["", MAYBE_RELEVANT]
+        lines += [f"- {citation_label(p)}{' · ' + p.rubrik if p.rubrik else ''}" for p in r.passages[:3]]
+    return Answer(question=r.question, answer="\n".join(lines), abstained=True, passages=r.passages)

@@ -1,0 +1,211 @@
+"""The answer engine, stage by stage: question → retrieval → candidates → scores → answer.
+
+1. ``search``: a follow-up carries the previous answer's kommun and case
+   (converse.carry); the question is parsed once, ``wants`` read from the kinds registry
+   (kinds.wants), and retrieval runs (assistent.retrieve).
+2. ``features.prepare``: the retrieved sections' stored units, one feature row each.
+3. ``decide``: the learned ranker scores every unit; the answerability model and its
+   threshold decide whether to answer (abstain.py words a refusal); an ambiguous
+   question gets a clarification (converse.py); otherwise compose.py renders the answer.
+4. ``answer_stream``: the extractive answer, or with an LLM configured, a generated
+   answer verified against its sources (falling back to the extractive one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from assistent.engine import abstain, compose, converse
+from assistent.engine.features import QUESTION_FEATURES, Prepared, prepare
+from assistent.engine.kinds import CHECKED, wants
+from assistent.engine.rank import Model, load_model
+from assistent.errors import ModelError, QuestionError
+from assistent.prompts import CANNOT_ANSWER, VERIFY_FAILED
+from assistent.records import Answer, Citation, Filters, Passage
+from assistent.retrieve import retrieve
+
+if TYPE_CHECKING:
+    from assistent.api import Assistant
+
+MAX_QUESTION_CHARS = 1000
+#: Words of source text given to an LLM: ~1,800 words is ~3,000 tokens of Swedish, which
+#: leaves room for the prompt and the answer in a 4,096-token context.
+LLM_SOURCE_WORDS = 1800
+
+
+def check_question(question: str) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise QuestionError("Frågan är tom.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"Frågan är för lång ({len(q)} tecken; högst {MAX_QUESTION_CHARS}).")
+    return q
+
+
+def search(
+    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+) -> Prepared:
+    """Stages 1–2: retrieval (with a follow-up's context) and the candidates' features.
+
+    Args:
+        assistant: the assistant.
+        question: the question as typed.
+        filters: explicit filters.
+        history: earlier questions of the conversation, oldest first.
+    """
+    history = history or []
+    effective, filters = converse.carry(
+        assistant, question, history, filters, lambda q, h: answer(assistant, q, history=h)
+    )
+    r = retrieve(assistant, effective, filters=filters, k=assistant.settings.retrieval.k)
+    r.question = question
+    w = wants(r.effective_question)
+    r.parsed.wants = w
+    return prepare(assistant, r, w)
+
+
+def decide(assistant: Assistant, pr: Prepared, model: Model | None = None) -> Answer:
+    """Stage 3: score, abstain or clarify or compose.
+
+    Args:
+        assistant: the assistant (scope for abstentions).
+        pr: the prepared candidates.
+        model: weights (default: the shipped weights.json).
+    """
+    model = model or load_model()
+    r = pr.retrieval
+    if r.unknown_scope:
+        return abstain.abstention(assistant, r, unknown=r.unknown_scope)
+    if not pr.candidates:
+        return abstain.abstention(assistant, r)
+    scores = model.unit_scores(pr.X)
+    p_answer = model.answerable(pr.q, float(scores.max()))
+    if p_answer < model.threshold:
+        checked = [w for w in pr.wants if w in CHECKED]
+        gap = checked if pr.q[QUESTION_FEATURES.index("kind_gap")] else []
+        return abstain.abstention(assistant, r, missing=pr.missing, kinds=gap)
+    choices = converse.clarification(pr, scores, model.compose)
+    if choices:
+        return _clarify(pr, choices)
+    chosen = compose.choose(pr, scores, model.compose)
+    comp = compose.render(pr, chosen, scores)
+    best = pr.candidates[chosen[0]]
+    return Answer(
+        question=r.question,
+        answer=comp.text(),
+        citations=comp.citations,
+        passages=r.passages,
+        mode="extraktiv",
+        resolved={
+            "kommun": best.passage.kommun,
+            "namnd": best.passage.namnd,
+            "diarienummer": best.section.diarienummer or best.passage.diarienummer,
+            "section_id": best.section.id,
+        },
+    )
+
+
+def _clarify(pr: Prepared, choices: list[tuple[str, int]]) -> Answer:
+    comp = compose.Composer()
+    numbers = []
+    lines = [converse.AMBIGUOUS_QUESTION]
+    for kommun, i in choices:
+        c = pr.candidates[i]
+        n = comp.cite(c.passage, c.section, c.unit.text, c.unit.page)
+        numbers.append(n)
+        where = ", ".join(b for b in (c.passage.namnd, compose.swedish_date(c.section.datum or c.passage.datum)
+                                      if (c.section.datum or c.passage.datum) else None) if b)  # fmt: skip
+        lines.append(f"- {kommun}{' (' + where + ')' if where else ''}: {c.unit.text} [{n}]")
+    comp.lines = lines
+    return Answer(
+        question=pr.retrieval.question,
+        answer=comp.text(),
+        citations=comp.citations,
+        passages=pr.retrieval.passages,
+        clarify=converse.clarify_items(pr, choices, numbers),
+    )
+
+
+def answer(
+    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None,
+    model: Model | None = None,
+) -> Answer:  # fmt: skip
+    """The extractive answer to one question (no LLM).
+
+    Args:
+        assistant: the assistant.
+        question: the question.
+        filters: explicit filters.
+        history: earlier questions, oldest first.
+        model: weights (default: the shipped weights.json).
+    """
+    q = check_question(question)
+    a = decide(assistant, search(assistant, q, filters, history), model)
+    converse.remember(assistant, q, history or [], a)
+    return a
+
+
+def _llm_sources(passages: list[Passage]) -> list[Passage]:
+    """The best passages that fit the LLM's word budget (at least one)."""
+    out: list[Passage] = []
+    used = 0
+    for p in passages[:6]:
+        n = len(p.text.split())
+        if out and used + n > LLM_SOURCE_WORDS:
+            break
+        out.append(p)
+        used += n
+    return out
+
+
+def answer_stream(
+    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Yield ("delta", text) as the answer is produced, then ("answer", Answer)."""
+    extractive = answer(assistant, question, filters, history)
+    if extractive.abstained or extractive.clarify or not assistant.settings.llm.enabled:
+        for piece in extractive.answer.splitlines(keepends=True):
+            yield "delta", piece
+        yield "answer", extractive
+        return
+    from assistent.llm import generate_stream, source_text
+    from assistent.verify import cited_numbers, repair, verify_answer
+
+    q = extractive.question
+    sources = _llm_sources(extractive.passages)
+    produced: list[str] = []
+    try:
+        for token in generate_stream(assistant.settings.llm, q, sources, history or []):
+            produced.append(token)
+            yield "delta", token
+    except ModelError as exc:
+        final = extractive.model_copy(update={"notes": [*extractive.notes, f"{exc} Svaret kommer direkt ur dokumenten."]})
+        yield "replace", final.answer
+        yield "answer", final
+        return
+    text = "".join(produced).strip()
+    seen = [source_text(p) for p in sources]  # verified against exactly what the model saw
+    check = verify_answer(text, seen)
+    notes: list[str] = []
+    if not check.ok:
+        fixed = repair(text, check)
+        if fixed and verify_answer(fixed, seen).ok:
+            text = fixed
+            notes.append(f"Delar av det genererade svaret togs bort vid verifieringen ({check.reason}).")
+            yield "replace", text
+        else:
+            final = extractive.model_copy(update={"notes": [*extractive.notes, VERIFY_FAILED.format(reason=check.reason)]})
+            yield "replace", final.answer
+            yield "answer", final
+            return
+    if text.startswith(CANNOT_ANSWER):
+        r = search(assistant, q, filters, history).retrieval
+        final = abstain.abstention(assistant, r)
+        yield "replace", final.answer
+        yield "answer", final
+        return
+    cited = sorted({n for n in cited_numbers(text) if 1 <= n <= len(sources)})
+    citations = [Citation(**sources[n - 1].model_dump(), n=n) for n in cited]
+    yield "answer", Answer(question=q, answer=text, citations=citations, passages=extractive.passages,
+                           mode="generativ", notes=notes, resolved=extractive.resolved)  # fmt: skip

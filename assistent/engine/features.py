@@ -1,0 +1,230 @@
+"""Candidates and their features: every unit of the retrieved sections, described by numbers.
+
+prepare(): retrieval → the sections behind its passages → their stored units and unit
+vectors → one feature row per unit (``UNIT_FEATURES``) and one row per question
+(``QUESTION_FEATURES``, for abstention). Nothing here is tuned to a phrasing: the
+features are similarity, lexical coverage, answer kind, structure and position; how
+much each counts is learned (assistent.engine.rank).
+
+Worked example of the lexical coverage: "Hur hög är avgiften för hemsjukvård i
+Strömsund?" has the content terms avgift (Zipf 4.6 → weight 2.4) and hemsjukvård
+(Zipf 2.9 → 4.0, also split into hem + sjukvård); a unit with "avgiften för
+hemsjukvård höjs till 400 kronor" covers both: (2.4 + 4.0) / 6.4 = 1.0; one with only
+"avgift" covers 2.4 / 6.4 = 0.38.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistent.engine.kinds import CHECKED, provided
+from assistent.records import Passage, Section, Unit
+from assistent.textproc import analyze, fold, zipf
+
+if TYPE_CHECKING:
+    from assistent.api import Assistant
+    from assistent.retrieve import Retrieval
+
+UNIT_FEATURES: tuple[str, ...] = (
+    "dense", "dense_gap", "lex", "lex_gap", "lex_context", "lex_neighbour", "kind_match", "kind_miss",
+    "section_rr", "section_score", "part_beslut", "part_forslag", "decision_part", "is_item", "is_row",
+    "is_heading", "is_label", "first_in_part", "position", "short", "length", "in_passage", "exact",
+    "list_item", "has_number", "heading_match",
+)  # fmt: skip
+QUESTION_FEATURES: tuple[str, ...] = (
+    "top_score", "top_lex", "top_dense", "section_coverage", "missing_rare", "kind_gap", "organ_gap",
+)  # fmt: skip
+
+# Words that say what kind of question it is rather than what it is about.
+_GENERIC_WORDS = """vad vilken vilket vilka hur när var varför vem vems mycket många kommun kommunen stad staden
+nämnd nämnden nämndens beslut beslutade beslutat besluta föreslås förslag ärende ärendet gäller handlar
+ska skulle kan finns fått få gör göra år året dokument protokoll protokollet fråga nu tid ny nya hos
+mkt mycke nåt typ o länge fick man stor stort hög högt""".split()
+_GENERIC = frozenset(t for w in _GENERIC_WORDS for t in analyze(w)) | frozenset(fold(w) for w in _GENERIC_WORDS)
+#: Candidate sections read per question (the best passages' sections).
+MAX_SECTIONS = 8
+
+
+@lru_cache(maxsize=50_000)
+def terms_of(text: str) -> frozenset[str]:
+    """Stems and compound-part stems of a text (cached: units repeat across questions)."""
+    return frozenset(analyze(text))
+
+
+def term_weight(term: str) -> float:
+    """1 for a common word (Zipf ≥ 5), up to 4 for a rare one; numbers 2 (they name the thing)."""
+    if term[:1].isdigit():
+        return 2.0
+    return min(4.0, max(1.0, 1.0 + (5.0 - zipf(term))))
+
+
+@dataclass
+class Candidate:
+    """One unit of one retrieved section, with its feature row filled in by ``prepare``."""
+
+    unit: Unit
+    section: Section
+    passage: Passage
+    rank: int  # the section's rank in retrieval (0 = best)
+    index: int  # the unit's index in its section
+    provides: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """Everything decide() needs: the retrieval, the candidates and their features."""
+
+    retrieval: Retrieval
+    wants: list[str]
+    candidates: list[Candidate]
+    X: np.ndarray  # (n candidates, len(UNIT_FEATURES))
+    q: np.ndarray  # (len(QUESTION_FEATURES),)
+    sections: list[tuple[Section, Passage, int]]
+    units: dict[str, list[Unit]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # question words none of the best sections has
+
+
+def question_terms(r: Retrieval) -> dict[str, float]:
+    """Content terms of the question with their weights (kommun, nämnd and question words dropped)."""
+    p = r.parsed
+    drop = set(_GENERIC)
+    for name in (p.kommun, p.namnd, r.filters.kommun):
+        if name:
+            drop |= set(analyze(name)) | {fold(w) for w in name.split()}
+            drop |= {t for w in name.split() for t in analyze(w.rstrip("s"))}
+    for d in p.dnr:
+        drop |= set(analyze(d))
+    out: dict[str, float] = {}
+    for t in analyze(r.effective_question or r.question):
+        if t in drop or len(t) < 2:
+            continue
+        out[t] = term_weight(t)
+    return out
+
+
+def _coverage(q: dict[str, float], terms: frozenset[str], total: float) -> float:
+    if not total:
+        return 0.0
+    return sum(w for t, w in q.items() if t in terms) / total
+
+
+def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
+    """Read the retrieved sections' units and compute every feature.
+
+    Args:
+        assistant: holds the store and the embedding model.
+        r: the retrieval for the question.
+        wants: the answer kinds the question asks for (assistent.engine.kinds.wants).
+    """
+    store = assistant.store
+    sections: list[tuple[Section, Passage, int]] = []
+    seen: set[str] = set()
+    for rank, p in enumerate(r.passages):
+        if p.section_id and p.section_id not in seen and len(sections) < MAX_SECTIONS:
+            s = store.get_section(p.section_id)
+            if s is not None:
+                sections.append((s, p, rank))
+                seen.add(s.id)
+    stored = store.units_of([s.id for s, _, _ in sections])
+    qvec = assistant.embedder.embed_query(r.parsed.search_text) if sections else None
+    cands: list[Candidate] = []
+    vecs: list[np.ndarray] = []
+    units_by_section: dict[str, list[Unit]] = {}
+    for s, p, rank in sections:
+        units, uv = stored.get(s.id, ([], np.zeros((0, 0), np.float32)))
+        units_by_section[s.id] = units
+        for i, u in enumerate(units):
+            cands.append(Candidate(u, s, p, rank, i))
+        if len(units):
+            vecs.append(uv)
+    q_terms = question_terms(r)
+    total = sum(q_terms.values())
+    checked = [w for w in wants if w in CHECKED]
+    X = np.zeros((len(cands), len(UNIT_FEATURES)), np.float32)
+    if cands:
+        dense = np.concatenate(vecs) @ qvec if qvec is not None else np.zeros(len(cands))
+        top_score = max(p.score for _, p, _ in sections) or 1.0
+        exact = {s.id for s in r.exact_sections}
+        lex = np.array([_coverage(q_terms, terms_of(c.unit.text), total) for c in cands], np.float32)
+        decision = r.parsed.intent == "decision" or "decision" in wants
+        for j, c in enumerate(cands):
+            u, s = c.unit, c.section
+            c.provides = provided(wants, u.text, u.kind)
+            units = units_by_section[s.id]
+            nb = [lex[j + d] for d in (-1, 1) if 0 <= j + d < len(cands) and cands[j + d].section is s]
+            ctx = " ".join(x for x in (u.lead, s.rubrik) if x)
+            n_words = len(u.text.split())
+            first_in_part = c.index == 0 or units[c.index - 1].part != u.part
+            row = {
+                "dense": float(dense[j]),
+                "lex": float(lex[j]),
+                "lex_context": _coverage(q_terms, terms_of(ctx), total) if ctx else 0.0,
+                "lex_neighbour": float(max(nb)) if nb else 0.0,
+                "kind_match": float(bool([k for k in c.provides if k in checked])) if checked else 0.0,
+                "kind_miss": float(bool(checked) and not [k for k in c.provides if k in checked]),
+                "section_rr": 1.0 / (1 + c.rank),
+                "section_score": c.passage.score / top_score,
+                "part_beslut": float(u.part == "beslut"),
+                "part_forslag": float(u.part == "forslag"),
+                "decision_part": float(decision and u.part in ("beslut", "forslag")),
+                "is_item": float(u.kind == "item"),
+                "is_row": float(u.kind == "row"),
+                "is_heading": float(u.kind == "heading"),
+                "is_label": float(u.kind == "label"),
+                "first_in_part": float(first_in_part),
+                "position": c.index / max(len(units), 1),
+                "short": float(n_words < 5),
+                "length": math.log1p(n_words) / 4,
+                "in_passage": float(u.text[:40] in c.passage.text),
+                "exact": float(s.id in exact),
+                "list_item": float("list" in wants and u.kind in ("item", "row", "label")),
+                "has_number": float(bool(re.search(r"\d", u.text))),
+                "heading_match": _coverage(q_terms, terms_of(s.rubrik or ""), total),
+            }
+            for k, name in enumerate(UNIT_FEATURES):
+                X[j, k] = row.get(name, 0.0)
+        X[:, UNIT_FEATURES.index("dense_gap")] = X[:, 0] - X[:, 0].max()
+        X[:, UNIT_FEATURES.index("lex_gap")] = lex - lex.max()
+    prepared = Prepared(r, wants, cands, X, np.zeros(len(QUESTION_FEATURES), np.float32), sections, units_by_section)
+    prepared.q = question_features(prepared, q_terms, total)
+    return prepared
+
+
+def question_features(pr: Prepared, q_terms: dict[str, float], total: float) -> np.ndarray:
+    """Question-level evidence for abstention (the unit scores are added in decide())."""
+    out = dict.fromkeys(QUESTION_FEATURES, 0.0)
+    if pr.candidates:
+        X = pr.X
+        out["top_lex"] = float(X[:, UNIT_FEATURES.index("lex")].max())
+        out["top_dense"] = float(X[:, 0].max())
+        found: set[str] = set()
+        for s, _, _ in pr.sections[:3]:
+            found |= terms_of(s.text)
+            found |= terms_of(s.rubrik or "")
+        out["section_coverage"] = _coverage(q_terms, frozenset(found), total)
+        missing = [w for t, w in q_terms.items() if t not in found]
+        out["missing_rare"] = max(missing, default=0.0) / 4
+        for w in (pr.retrieval.effective_question or "").split():
+            ts = [t for t in analyze(w) if t in q_terms]
+            if ts and not any(t in found for t in ts) and w.strip("?,.") not in pr.missing:
+                pr.missing.append(w.strip("?,.()"))
+        checked = [w for w in pr.wants if w in CHECKED]
+        if checked:
+            order = np.argsort(-X[:, UNIT_FEATURES.index("lex")])[:12]
+            out["kind_gap"] = float(not any(set(pr.candidates[i].provides) & set(checked) for i in order))
+        namnd = pr.retrieval.parsed.namnd
+        if namnd and not pr.retrieval.filters.namnd:
+            key = fold(namnd)
+            out["organ_gap"] = float(
+                not any(fold(s.text).find(key[:-2]) >= 0 or fold(p.namnd or "") == key for s, p, _ in pr.sections[:3])
+            )
+    else:
+        out["missing_rare"] = 1.0
+    return np.array([out[k] for k in QUESTION_FEATURES], np.float32)

@@ -1,0 +1,176 @@
+"""The one registry of answer kinds: how a question asks for each, and how a unit provides it.
+
+The question is read once (``wants``, stored on ``ParsedQuery.wants``); ranking (a
+feature: does the unit provide a kind the question wants?), composition (the first
+sentence is the best unit that provides it) and abstention (no good unit provides it)
+all read that one field. A new kind is one entry here, never a branch elsewhere.
+
+``asks`` runs on the folded question (å/ä→a, ö→o, lower case, see textproc.fold);
+``provides`` runs on the unit's text as written, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistent.textproc import MONTHS, fold
+
+_NUM = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+_NUMBER_WORDS = r"en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|fyrtio|femtio|hundra"
+_MONTH = "|".join(MONTHS)
+_DATE = (
+    rf"\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}\s+(?:{_MONTH})\b|\b(?:{_MONTH})\s+(?:19|20)\d\d\b"
+    r"|\b\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b|\bvecka\s+\d+\b|\b(?:19|20)\d\d\b"
+)
+# A figure that is not a year, a date, a § or a diarienummer.
+_NOT_QUANTITY = re.compile(
+    rf"{_DATE}|\b\d+\s*§|§\s*\d+|\b[A-ZÅÄÖ]{{1,6}}[./ -]?\d{{4}}[.:/-]\d+|\b(?:mål|bilaga|kap)\s+\d+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of answer."""
+
+    name: str
+    asks: re.Pattern[str]
+    provides: re.Pattern[str]
+    #: the kind is only provided when the figure is not a year, date, § or dnr
+    quantity: bool = False
+
+
+def _rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "amount",
+        _rx(r"\b(vad\s+(\w+\s+){0,8}kosta\w*|kostnad\w*|belopp\w*|avgift\w*|pris\w*|taxa\w*|budget\w*|summa\w*"
+            r"|hur\s+mycket\s+(pengar|medel|bidrag|statsbidrag|fick|far|kostar|ar|blir|uppgar)|statsbidrag\w*"
+            r"|underskott\w*|overskott\w*|resultat\w*|prognos\w*|ersattning\w*|ram(en)?|investering\w*)\b"),
+        _rx(rf"(?:{_NUM})\s*(?:kr\b|kronor|tkr|mnkr|mkr|msek|sek\b|miljon\w*|miljard\w*|tusen|euro|€)|kostnadsfri\w*|avgiftsfri\w*"),
+        quantity=True,
+    ),
+    Kind(
+        "percentage",
+        _rx(r"\b(hur\s+(stor|hog)\s+(andel|procent\w*|grad|sjukfranvaro\w*|skattesats\w*|ranta\w*)|andel\w*|procent\w*"
+            r"|skattesats\w*|ranta\w*|internranta\w*|hur\s+manga\s+procent|sjukfranvaro\w*|tackningsgrad\w*)\b"),
+        _rx(rf"(?:{_NUM})\s*(?:%|procent)"),
+    ),
+    Kind(
+        "count",
+        _rx(r"\b(hur\s+manga|antal\w*|hur\s+stort\s+antal)\b"),
+        _rx(rf"\b(?:{_NUM}|{_NUMBER_WORDS})\s+[a-zåäö]", re.IGNORECASE),
+        quantity=True,
+    ),
+    Kind(
+        "frequency",
+        _rx(r"\b(hur\s+ofta|hur\s+manga\s+ganger|frekvens|intervall|hur\s+regelbundet)\b"),
+        _rx(rf"\b(?:{_NUMBER_WORDS}|\d+)\s+gång(?:er)?\s+(?:per|i|om|varje)\b|\bårlig\w*|\bvarje\s+(?:år|månad|vecka|kvartal|termin|mandatperiod)"
+            r"|\bmånatlig\w*|\bkvartalsvis|\bveckovis|\bdaglig\w*|\bhalvårsvis|\bper\s+(?:år|månad|kvartal|mandatperiod)|\blöpande\b"),
+    ),
+    Kind(
+        "deadline",
+        _rx(r"\b(senast|deadline|tidsfrist|nar\s+(\w+\s+){0,6}(ska|skall|maste|behover)\s+(\w+\s+){0,6}(vara\s+)?(klar\w*|genomfor\w*|inkomma|lamnas|redovisas|rapporteras|vara\s+klar))\b"),
+        _rx(rf"\bsenast\b|\bsista\s+dag|\bföre\s+(?:den\s+)?(?:\d|{_MONTH})|\btill\s+(?:den\s+)?\d{{1,2}}\s+(?:{_MONTH})|\bklar\w*\s+(?:till|under|i)\s"),
+    ),
+    Kind(
+        "period",
+        _rx(r"\b(period\w*|tidsperiod\w*|under\s+vilken\s+tid|hur\s+lange|giltig\w*|fran\s+och\s+med|till\s+och\s+med|mellan\s+vilka\s+ar|vilka\s+ar)\b"),
+        _rx(rf"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\b|\bfr\.?o\.?m\b|\bt\.?o\.?m\b|\bfrån\s+och\s+med\b|\btill\s+och\s+med\b|\bunder\s+(?:perioden|åren|\d)"
+            rf"|\bmandatperiod\w*|\btills\s+vidare\b|\b\d+\s+(?:år|månader|veckor)\b|\bgäller\s+(?:från|till|under)"),
+    ),
+    Kind(
+        "date",
+        _rx(r"\b(nar|vilket\s+datum|vilken\s+dag|vilket\s+ar|datum\w*|tidpunkt)\b"),
+        _rx(_DATE),
+    ),
+    Kind(
+        "person",
+        _rx(r"\b(vem|vilka\s+personer|vilken\s+person|vilka\s+ledamoter|vilken\s+ledamot|vem\s+ar|vems|kontaktperson\w*|handlaggare\w*|ordforande\w*|sekreterare\w*|justera\w*)\b"),
+        _rx(r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\s+[A-ZÅÄÖ][a-zåäöé]+\b|\b\w*(?:chef|direktör|ordförande|sekreterare|handläggare|samordnare|controller|strateg|utredare|ansvarig)\b",
+            0),
+    ),
+    Kind(
+        "organisation",
+        _rx(r"\b(vilken\s+(leverantor|foretag|organisation|aktor|myndighet|forening|part)|vilket\s+(foretag|bolag)|vilka\s+(aktorer|organisationer|foretag|leverantorer|parter)|leverantor\w*|vem\s+(utfor|driver|levererar|ansvarar))\b"),
+        _rx(r"\b(?:AB|HB|KB|Ab|Oy|Aktiebolag|aktiebolag|[A-ZÅÄÖ]\w+(?:förening|förbund|stiftelse|myndighet|bolag|institut|verket|styrelsen|nämnden|förvaltningen|enheten))\b", 0),
+    ),
+    Kind(
+        "place",
+        _rx(r"\b(var\s+(ligger|finns|ska|hall\w*|blir|placera\w*)|vilken\s+(plats|lokal|ort|adress|fastighet)|var\s+nagonstans|vart)\b"),
+        _rx(r"\b(?:i|på|vid)\s+[A-ZÅÄÖ][a-zåäö]+|\b\w+(?:gatan|vägen|torget|skolan|huset|lokalen|fastigheten)\b", 0),
+    ),
+    Kind(
+        "reason",
+        _rx(r"\b(varfor|av\s+vilken\s+anledning|vad\s+beror|orsak\w*|anledning\w*|skal(et|en)?|motiv\w*|syfte\w*)\b"),
+        _rx(r"\beftersom\b|\bpå\s+grund\s+av\b|\bdärför\b|\bberor\s+på\b|\bmed\s+anledning\s+av\b|\borsak\w*|\bsyfte\w*|\bmot\s+bakgrund\s+av\b"
+            r"|\bför\s+att\b|\bleder\s+till\b|\bdå\s+\w+\s+(?:har|är|saknas)|\bmed\s+hänsyn\s+till\b|\bbakgrund\w*"),
+    ),
+    Kind(
+        "decision",
+        _rx(r"\b(beslut\w*|faststall\w*|godkan\w*|bifoll|bifall\w*|avslog|avslag\w*|antog|antagit|antas|anta|foresla\w*"
+            r"|vad\s+ska\s+(\w+\s+){0,3}(gora|besluta)|yrka\w*)\b"),
+        _rx(r"\b(?:beslutar|beslutade|beslutat|besluta|godkänn\w*|fastställ\w*|antar|antog|anta|föreslår|föreslås|bifall\w*|avslå\w*|avslog|uppdra\w*"
+            r"|lägg\w* .{0,30}till handlingarna|noter\w*)\b"),
+    ),
+    Kind(
+        "list",
+        _rx(r"^\s*(vilka|vad\s+(ingar|innehaller|omfattar))\b|\bvilka\s+(\w+\s+)?(mal|atgarder|insatser|omraden|fokusomraden|enheter|aktiviteter|delar|uppdrag|risker|prioriteringar|strategier)\b"),
+        _rx(r"^"),  # provided by the unit's kind (item, row, label), not by its words
+    ),
+    Kind(
+        "yesno",
+        _rx(r"^\s*(har|ar|finns|ska|skall|kommer|blev|fick|kan|far|beslutade|godkande|antog|gick|galler|behover|maste|raknar|planerar)\b"),
+        _rx(r"\b(?:inte|ej|inga|ingen|har|är|kommer|ska|beslutade|godkände|fastställde|antog|genomförts|genomförd)\b"),
+    ),
+)
+BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+#: Kinds whose presence a unit's own words can show; "list" and "yesno" shape composition only.
+CHECKED = tuple(k.name for k in KINDS if k.name not in ("list", "yesno", "decision"))
+
+
+def wants(question: str) -> list[str]:
+    """The kinds of answer a question asks for, in registry order.
+
+    Args:
+        question: the question as typed (folded here).
+    """
+    folded = fold(question)
+    found = [k.name for k in KINDS if k.asks.search(folded)]
+    # "hur många procent" asks a percentage, not a count; "när ska … vara klar" a deadline, not a bare date
+    if "percentage" in found and "count" in found and re.search(r"hur\s+manga\s+procent", folded):
+        found.remove("count")
+    if "deadline" in found and "date" in found:
+        found.remove("date")
+    return found
+
+
+def provides(kind: str, text: str, unit_kind: str = "sentence") -> bool:
+    """True when a unit's text holds what ``kind`` asks for ("300 kronor" for amount).
+
+    Args:
+        kind: a registry name.
+        text: the unit's text.
+        unit_kind: the unit's own kind (a list is provided by items and rows).
+    """
+    if kind == "list":
+        return unit_kind in ("item", "row", "label")
+    k = BY_NAME[kind]
+    if k.quantity:
+        text = _NOT_QUANTITY.sub(" ", text)
+    return bool(k.provides.search(text))
+
+
+def provided(wanted: list[str], text: str, unit_kind: str = "sentence") -> list[str]:
+    """The wanted kinds a unit provides.
+
+    Args:
+        wanted: what the question wants.
+        text: the unit's text.
+        unit_kind: the unit's own kind.
+    """
+    return [w for w in wanted if provides(w, text, unit_kind)]

@@ -1,0 +1,166 @@
+"""The learned parts: a unit ranker and an answerability model, with weights as data.
+
+Both are logistic regressions over the general features of assistent.engine.features:
+- the unit ranker scores P(unit holds a required fact | features), per unit and
+  independently of the others, so units from different sections compare fairly;
+- the answerability model scores P(the documents answer the question | question
+  features + the best unit's score); below ``threshold`` the engine abstains. "No
+  answer" is a scored outcome with a threshold, not a rule.
+
+The weights live in ``weights.json`` beside this file (feature names, coefficients,
+threshold, composition parameters) and are written by ``python -m eval train``
+(eval/train.py) from gold files; a municipality retrains on its own gold file with
+the same command. ``fit`` standardises features, fits, and folds the scaling back into
+the coefficients, so scoring is one dot product per unit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistent.engine.features import QUESTION_FEATURES, UNIT_FEATURES
+
+WEIGHTS = Path(__file__).with_name("weights.json")
+
+
+@dataclass
+class Compose:
+    """Composition parameters (chosen by cross-validation in eval/train.py)."""
+
+    #: a unit joins the answer when its score is at least this share of the best unit's
+    share: float = 0.5
+    #: most units in an answer (neighbours and list items of the best unit come on top)
+    max_units: int = 4
+    #: a second kommun whose best unit scores this share of the best makes the question ambiguous
+    clarify_share: float = 0.85
+
+
+@dataclass
+class Model:
+    """Weights of the unit ranker and of the answerability model."""
+
+    unit_features: list[str]
+    unit_coef: list[float]
+    unit_bias: float
+    question_features: list[str]
+    question_coef: list[float]
+    question_bias: float
+    threshold: float = 0.5
+    compose: Compose = field(default_factory=Compose)
+    trained_on: list[str] = field(default_factory=list)
+
+    def unit_scores(self, X: np.ndarray) -> np.ndarray:
+        """P(fact) per row of a unit feature matrix (columns in UNIT_FEATURES order)."""
+        if not len(X):
+            return np.zeros(0, np.float32)
+        z = X[:, self._unit_index()] @ np.asarray(self.unit_coef, np.float32) + self.unit_bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def answerable(self, q: np.ndarray, top_score: float) -> float:
+        """P(answerable) from question features (QUESTION_FEATURES order) and the best unit's score."""
+        row = dict(zip(QUESTION_FEATURES, q.tolist(), strict=True))
+        row["top_score"] = top_score
+        z = sum(c * row.get(n, 0.0) for n, c in zip(self.question_features, self.question_coef, strict=True))
+        return float(1.0 / (1.0 + np.exp(-(z + self.question_bias))))
+
+    def _unit_index(self) -> list[int]:
+        return [UNIT_FEATURES.index(n) for n in self.unit_features]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+
+
+def untrained() -> Model:
+    """The baseline before any training: dense similarity plus lexical coverage, equal weights."""
+    coef = [1.0 if n in ("dense", "lex") else 0.0 for n in UNIT_FEATURES]
+    qcoef = [4.0 if n == "top_lex" else 0.0 for n in QUESTION_FEATURES]
+    return Model(list(UNIT_FEATURES), coef, -1.0, list(QUESTION_FEATURES), qcoef, -1.0, threshold=0.3)
+
+
+def load_model(path: Path | None = None) -> Model:
+    """The shipped (or given) weights; the untrained baseline when there is no file."""
+    return _load(str(path or WEIGHTS))
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> Model:
+    p = Path(path)
+    if not p.is_file():
+        return untrained()
+    raw = json.loads(p.read_text(encoding="utf-8"))
+    raw["compose"] = Compose(**raw.get("compose", {}))
+    model = Model(**raw)
+    # features added after the file was written count 0; features since removed are dropped
+    keep = [(n, c) for n, c in zip(model.unit_features, model.unit_coef, strict=True) if n in UNIT_FEATURES]
+    model.unit_features, model.unit_coef = [n for n, _ in keep], [c for _, c in keep]
+    return model
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, c: float, balanced: bool) -> tuple[np.ndarray, float]:
+    """Fit on standardised columns; return coefficients and bias on the original scale."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    std[std < 1e-6] = 1.0
+    clf = LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=2000)
+    clf.fit((X - mean) / std, y)
+    coef = clf.coef_[0] / std
+    bias = float(clf.intercept_[0] - (coef * mean).sum())
+    return coef, bias
+
+
+def fit_units(Xs: list[np.ndarray], ys: list[np.ndarray], c: float = 0.5) -> tuple[list[float], float]:
+    """Fit the unit ranker on the candidates of many questions.
+
+    Each question's candidates are weighted to sum to one, so a question with 400
+    units does not outweigh one with 40.
+
+    Args:
+        Xs: per question, its unit feature matrix.
+        ys: per question, 1 for each unit holding a required fact, else 0.
+        c: inverse regularisation strength.
+    """
+    rows = [(X, y) for X, y in zip(Xs, ys, strict=True) if len(X) and y.any()]
+    X = np.concatenate([x for x, _ in rows])
+    y = np.concatenate([t for _, t in rows])
+    coef, bias = _logistic(X, y, c, balanced=True)
+    return coef.tolist(), bias
+
+
+def fit_answerable(Q: np.ndarray, answerable: np.ndarray, c: float = 0.3) -> tuple[list[float], float]:
+    """Fit the answerability model on one row per question (QUESTION_FEATURES order).
+
+    Args:
+        Q: question features, with top_score filled in from the unit ranker.
+        answerable: 1 for questions the documents answer.
+        c: inverse regularisation strength (few unanswerable questions: keep it small).
+    """
+    coef, bias = _logistic(Q, answerable, c, balanced=True)
+    return coef.tolist(), bias
+
+
+def choose_threshold(p: np.ndarray, answerable: np.ndarray, false_cost: float = 3.0) -> float:
+    """The abstention threshold that best trades abstaining on unanswerable questions against
+    abstaining on answerable ones (each false abstention costs ``false_cost`` right ones).
+
+    Args:
+        p: P(answerable) per question.
+        answerable: 1 for answerable questions.
+        false_cost: weight of a false abstention.
+    """
+    neg, pos = p[answerable == 0], p[answerable == 1]
+    if not len(neg) or not len(pos):
+        return 0.0
+    candidates = np.unique(np.concatenate([p, [0.0, 1.0]]))
+    best, best_t = -1e9, 0.0
+    for lo, hi in zip(candidates, candidates[1:], strict=False):
+        t = (lo + hi) / 2
+        gain = (neg < t).mean() - false_cost * (pos < t).mean()
+        if gain > best + 1e-9:
+            best, best_t = gain, t
+    return float(best_t)

@@ -1,0 +1,232 @@
+"""Answer units: a section's text cut once, at ingest, into the pieces an answer is made of.
+
+section text ──► logical lines (PDF line breaks joined once, here) ──► units:
+- a table row ("| Polisen | 69 | 74 |") read with its column names: "Anmälare: Polisen; 2023: 74";
+- a "label: value" line ("Mål 6: Minskat matsvinn"), kept whole;
+- a list item, with the sentence that announces the list as its ``lead``;
+- a heading (a short line without a full stop, followed by text), which also becomes the
+  ``lead`` of the units under it;
+- otherwise the sentences of a paragraph, cut by the one abbreviation-aware splitter of the
+  project (``split_sentences``: "t.ex. barn" and "kl. 15.30" do not end a sentence).
+
+Only this module and the standard library are needed, so ingest can import it without
+importing the answer engine (the import direction stays ingest → assistent.engine.units).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from assistent.records import PartKind, Section, Unit
+
+#: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
+UNITS_VERSION = 1
+
+# Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
+_ABBREV = re.compile(
+    r"\b(?:t\.ex|bl\.a|fr\.o\.m|t\.o\.m|d\.v\.s|o\.s\.v|m\.m|m\.fl|p\.g\.a|s\.k|kl|ca|nr|resp|jfr|dvs|st|tel"
+    r"|inkl|exkl|osv|mfl|ev|enl|forts|kap|avd|bil|tf|bitr|fig|tab|org|mnkr|tkr|mkr|milj)\.",
+    re.IGNORECASE,
+)
+_SHIELD = "\u2024"  # one-dot leader: stands in for an abbreviation's full stop while splitting
+# A sentence ends at . ! ? followed by space and a capital, digit, quote, bullet or parenthesis.
+_SENT_END = re.compile(r"(?<=[.!?])[\"”)]?\s+(?=[A-ZÅÄÖÉ0-9\"”(•–-])")
+#: Sentences longer than this are cut again at semicolons (enumerations written as one sentence).
+MAX_SENTENCE_WORDS = 70
+
+_BULLET = re.compile(r"^\s*(?:[-•–~▪◦*\uf0b7·]|\d{1,2}[.)](?=\s)|[a-zåäö][)](?=\s))\s*")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]*-{3,}[\s:|-]*\|?\s*$")
+_LABEL = re.compile(r"^([A-ZÅÄÖ][^:.!?|]{1,45}):\s+(\S.*)$")
+_TOC = re.compile(r"(\.{4,}|…{2,}|_{4,})")
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_TERMINAL = (".", "!", "?", ":", ";")
+#: Longest line (in words) read as a heading.
+MAX_HEADING_WORDS = 10
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of running text; abbreviations, decimals and dates do not end one.
+
+    Args:
+        text: a paragraph (line breaks are treated as spaces).
+    """
+    flat = " ".join(text.split())
+    if not flat:
+        return []
+    shielded = _ABBREV.sub(lambda m: m.group(0)[:-1] + _SHIELD, flat)
+    # an initial ("A. Svensson") does not end a sentence either
+    shielded = re.sub(r"(?<=\b[A-ZÅÄÖ])\.(?= [A-ZÅÄÖ][a-zåäö])", _SHIELD, shielded)
+    out: list[str] = []
+    for piece in _SENT_END.split(shielded):
+        piece = piece.replace(_SHIELD, ".").strip()
+        if not piece:
+            continue
+        if len(piece.split()) > MAX_SENTENCE_WORDS and ";" in piece:
+            out += [p.strip() for p in piece.split(";") if p.strip()]
+        else:
+            out.append(piece)
+    return out
+
+
+def _clean_line(line: str) -> str:
+    line = _MD_HEADING.sub("", line)
+    line = _MD_BOLD.sub(lambda m: m.group(1) or m.group(2), line)
+    return line.strip()
+
+
+def _is_row(line: str) -> bool:
+    return line.count("|") >= 2 or (line.count("|") == 1 and not line.startswith("|") and "\t" not in line)
+
+
+def _ends_open(line: str) -> bool:
+    return not line.rstrip().endswith(_TERMINAL)
+
+
+def logical_lines(text: str) -> list[str]:
+    """Lines as the author wrote them: a line the PDF broke mid-sentence is joined to the
+    one before ("… Kökarholmen i" / "Larsmo."), a word hyphenated at a line end is mended,
+    and a blank line separates paragraphs ("" in the result).
+
+    Args:
+        text: a section's (or part's) text.
+    """
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = _clean_line(raw)
+        if not line:
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        prev = out[-1] if out else ""
+        starts_low = line[:1].islower() or line[:1] in "(,"
+        joinable = (
+            prev
+            and not _is_row(prev)
+            and not _is_row(line)
+            and not _BULLET.match(line)
+            and _ends_open(prev)
+            and (starts_low or line[:1].isdigit() and not _LABEL.match(prev))
+        )
+        if joinable and re.search(r"\w-$", prev) and line[:1].islower():
+            out[-1] = prev[:-1] + line  # "social-" / "nämnden" → "socialnämnden"
+        elif joinable:
+            out[-1] = f"{prev} {line}"
+        else:
+            out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def _is_header(cells: list[str]) -> bool:
+    # a header names its columns: mostly words, no figures (a year "2023" may head a column)
+    filled = [c for c in cells if c]
+    return len(filled) >= 2 and sum(bool(re.search(r"\d", c)) and not re.fullmatch(r"(19|20)\d\d", c) for c in filled) == 0
+
+
+def read_row(cells: list[str], header: list[str] | None) -> str:
+    """A table row with its column names: ["Polisen", "69", "74"] under ["Anmälare", "2022",
+    "2023"] → "Anmälare: Polisen; 2022: 69; 2023: 74". Without a header: cells joined by " | ".
+
+    Args:
+        cells: the row's cells.
+        header: the table's header cells, if it has one.
+    """
+    if not header or len(header) != len(cells):
+        return " | ".join(c for c in cells if c)
+    return "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True) if c)
+
+
+def _is_heading(line: str, nxt: str | None) -> bool:
+    n = len(line.split())
+    return (
+        nxt is not None
+        and 0 < n <= MAX_HEADING_WORDS
+        and line[:1].isupper()
+        and not line.endswith((".", "!", "?", ",", ";"))
+        and not _BULLET.match(line)
+        and not _is_row(line)
+        and bool(re.search(r"[A-Za-zÅÄÖåäö]{3}", line))
+    )
+
+
+def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -> Iterator[Unit]:
+    heading = lead
+    list_lead: str | None = None
+    header: list[str] | None = None
+    for i, line in enumerate(lines):
+        nxt = next((x for x in lines[i + 1 :] if x), None)
+        if not line:
+            header = None if (nxt is None or not _is_row(nxt)) else header
+            continue
+        if _TOC.search(line) or not re.search(r"\w\w", line):
+            continue
+        if _TABLE_RULE.match(line):
+            continue
+        if _is_row(line):
+            cells = _cells(line)
+            if header is None and _is_header(cells) and nxt is not None and _is_row(nxt):
+                header = cells
+                continue
+            yield Unit(text=read_row(cells, header), kind="row", part=part, lead=heading)
+            continue
+        header = None
+        bullet = _BULLET.match(line)
+        if bullet and len(line) > bullet.end():
+            yield Unit(text=line[bullet.end() :].strip(), kind="item", part=part, lead=list_lead or heading)
+            continue
+        if _LABEL.match(line) and len(line.split()) <= 40:
+            yield Unit(text=line, kind="label", part=part, lead=heading)
+            list_lead = None
+            continue
+        if _is_heading(line, nxt):
+            heading = line
+            list_lead = None
+            yield Unit(text=line, kind="heading", part=part, lead=lead)
+            continue
+        list_lead = None
+        for sentence in split_sentences(line):
+            yield Unit(text=sentence, kind="sentence", part=part, lead=heading)
+            if sentence.endswith(":"):
+                list_lead = sentence
+
+
+def build_units(section: Section) -> list[Unit]:
+    """The answer units of one section, in reading order, each with its part and page.
+
+    Args:
+        section: a segmented section (its parts when it has them, else its text).
+    """
+    pieces: list[tuple[str, PartKind | None, str | None]] = (
+        [(p.text, p.kind, p.label) for p in section.parts] if section.parts else [(section.text, None, None)]
+    )
+    units: list[Unit] = []
+    cursor = 0
+    for text, part, label in pieces:
+        for u in _units_of_lines(logical_lines(text), part, label):
+            probe = u.text.split(":")[-1].strip()[:20] if u.kind == "row" else u.text[:20]
+            pos = section.text.find(probe, cursor) if probe else -1
+            if pos < 0:
+                pos = cursor
+            else:
+                cursor = pos
+            u.page = section.page_at(pos)
+            units.append(u)
+    return units
+
+
+def embed_text(unit: Unit, section: Section) -> str:
+    """What is embedded for a unit: the heading or list lead it stands under, then the unit.
+
+    Args:
+        unit: the unit.
+        section: its section (its rubrik is context when the unit has no lead of its own).
+    """
+    lead = unit.lead or section.rubrik
+    return f"{lead}: {unit.text}" if lead and lead != unit.text else unit.text
