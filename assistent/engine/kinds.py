@@ -49,7 +49,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "amount",
         _rx(r"\b(vad\s+(\w+\s+){0,8}kosta\w*|kostnad\w*|belopp\w*|avgift\w*|pris\w*|taxa\w*|budget\w*|summa\w*"
-            r"|hur\s+mycket\s+(pengar|medel|bidrag|statsbidrag|fick|far|kostar|ar|blir|uppgar)|statsbidrag\w*"
+            r"|hur\s+(mycket|mkt|mycke|myket)\s+(pengar|medel|bidrag|statsbidrag|fick|far|kostar|ar|blir|uppgar|vill|ska|har)|pengar|statsbidrag\w*"
             r"|underskott\w*|overskott\w*|resultat\w*|prognos\w*|ersattning\w*|ram(en)?|investering\w*)\b"),
         _rx(rf"(?:{_NUM})\s*(?:kr\b|kronor|tkr|mnkr|mkr|msek|sek\b|miljon\w*|miljard\w*|tusen|euro|€)|kostnadsfri\w*|avgiftsfri\w*"),
         quantity=True,
@@ -57,13 +57,20 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "percentage",
         _rx(r"\b(hur\s+(stor|hog)\s+(andel|procent\w*|grad|sjukfranvaro\w*|skattesats\w*|ranta\w*)|andel\w*|procent\w*"
-            r"|skattesats\w*|ranta\w*|internranta\w*|hur\s+manga\s+procent|sjukfranvaro\w*|tackningsgrad\w*)\b"),
+            r"|skattesats\w*|ranta\w*|rante\w*|internranta\w*|hur\s+manga\s+procent|sjukfranvaro\w*|tackningsgrad\w*|belaggning\w*)\b"),
         _rx(rf"(?:{_NUM})\s*(?:%|procent)"),
     ),
     Kind(
         "count",
         _rx(r"\b(hur\s+manga|antal\w*|hur\s+stort\s+antal)\b"),
         _rx(rf"\b(?:{_NUM}|{_NUMBER_WORDS})\s+[a-zåäö]", re.IGNORECASE),
+        quantity=True,
+    ),
+    Kind(
+        # "hur stor/hög/mycket …?" asks for a magnitude of any unit: a figure answers it
+        "magnitude",
+        _rx(r"\bhur\s+(stor|stort|stora|hog|hogt|mycket|mkt|mycke|myket|lang|langt|manga)\b"),
+        _rx(rf"(?:{_NUM})"),
         quantity=True,
     ),
     Kind(
@@ -85,7 +92,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind(
         "date",
-        _rx(r"\b(nar|vilket\s+datum|vilken\s+dag|vilket\s+ar|datum\w*|tidpunkt)\b"),
+        _rx(r"\b(nar(?!\s+det\s+galler)|vilket\s+datum|vilken\s+dag|vilket\s+ar|datum\w*|tidpunkt)\b"),
         _rx(_DATE),
     ),
     Kind(

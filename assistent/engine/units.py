@@ -9,8 +9,8 @@ section text ──► logical lines (PDF line breaks joined once, here) ──�
 - otherwise the sentences of a paragraph, cut by the one abbreviation-aware splitter of the
   project (``split_sentences``: "t.ex. barn" and "kl. 15.30" do not end a sentence).
 
-Only this module and the standard library are needed, so ingest can import it without
-importing the answer engine (the import direction stays ingest → assistent.engine.units).
+Only records and textproc are needed, so ingest can import it without importing the
+answer engine (the import direction stays ingest → assistent.engine.units).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 
 from assistent.records import PartKind, Section, Unit
+from assistent.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
 UNITS_VERSION = 1
@@ -26,7 +27,7 @@ UNITS_VERSION = 1
 # Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
 _ABBREV = re.compile(
     r"\b(?:t\.ex|bl\.a|fr\.o\.m|t\.o\.m|d\.v\.s|o\.s\.v|m\.m|m\.fl|p\.g\.a|s\.k|kl|ca|nr|resp|jfr|dvs|st|tel"
-    r"|inkl|exkl|osv|mfl|ev|enl|forts|kap|avd|bil|tf|bitr|fig|tab|org|mnkr|tkr|mkr|milj)\.",
+    r"|inkl|exkl|osv|mfl|ev|enl|forts|kap|avd|bil|tf|bitr|fig|tab|org)\.",
     re.IGNORECASE,
 )
 _SHIELD = "\u2024"  # one-dot leader: stands in for an abbreviation's full stop while splitting
@@ -84,6 +85,12 @@ def _ends_open(line: str) -> bool:
     return not line.rstrip().endswith(_TERMINAL)
 
 
+def _ends_in_function_word(line: str) -> bool:
+    # "… på Kökarholmen i" / "Larsmo.": no heading or sentence ends in "i", "och", "att" or a comma
+    last = line.rsplit(None, 1)[-1] if line.split() else ""
+    return line.endswith(",") or (last.islower() and is_stopword(last) and len(line.split()) > 3)
+
+
 def logical_lines(text: str) -> list[str]:
     """Lines as the author wrote them: a line the PDF broke mid-sentence is joined to the
     one before ("… Kökarholmen i" / "Larsmo."), a word hyphenated at a line end is mended,
@@ -107,7 +114,7 @@ def logical_lines(text: str) -> list[str]:
             and not _is_row(line)
             and not _BULLET.match(line)
             and _ends_open(prev)
-            and (starts_low or line[:1].isdigit() and not _LABEL.match(prev))
+            and (starts_low or line[:1].isdigit() and not _LABEL.match(prev) or _ends_in_function_word(prev))
         )
         if joinable and re.search(r"\w-$", prev) and line[:1].islower():
             out[-1] = prev[:-1] + line  # "social-" / "nämnden" → "socialnämnden"

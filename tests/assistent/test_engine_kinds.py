@@ -1,0 +1,74 @@
+"""The kinds registry: what a question asks for, and whether a unit provides it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistent.engine.kinds import KINDS, provides, wants
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Vad kostar hemsjukvården i Strömsund?", "amount"),
+        ("Vad beräknas en ny rutt kosta?", "amount"),
+        ("Hur mycket fick nämnden i statsbidrag?", "amount"),
+        ("Hur många hushåll fick ekonomiskt bistånd?", "count"),
+        ("Hur hög var sjukfrånvaron 2022?", "percentage"),
+        ("Vilken internränta ska användas?", "percentage"),
+        ("Hur ofta träffas gruppen?", "frequency"),
+        ("När ska policyn vara klar?", "deadline"),
+        ("Under vilken period gäller avtalet?", "period"),
+        ("När öppnar det nya boendet?", "date"),
+        ("Vem är ordförande i nämnden?", "person"),
+        ("Från vilken leverantör köps skrivaren?", "organisation"),
+        ("Var ligger den nya lokalen?", "place"),
+        ("Varför går hemtjänsten med underskott?", "reason"),
+        ("Vad beslutade socialnämnden om bokslutet?", "decision"),
+        ("Vilka mål har nämnden för 2024?", "list"),
+        ("Har nämnden ändrat sitt reglemente?", "yesno"),
+    ],
+)
+def test_question_wants_kind(question, kind):
+    assert kind in wants(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hur jobbar förvaltningen med miljö när det gäller resor?", "date"),
+        ("Hur många procent av eleverna är frånvarande?", "count"),
+        ("När ska planen vara klar?", "date"),
+    ],
+)
+def test_question_does_not_want_kind(question, kind):
+    assert kind not in wants(question)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("amount", "Avgiften höjs till 400 kronor per månad.", True),
+        ("amount", "Resultatet blev -11,2 mnkr.", True),
+        ("amount", "Antal hushåll som får ekonomiskt bistånd", False),
+        ("count", "Sju ärenden rapporterades.", True),
+        ("count", "Beslutet fattades 2023-05-12 § 23.", False),
+        ("percentage", "Sjukfrånvaron var 8,76 %.", True),
+        ("frequency", "Gruppen träffas en gång per månad.", True),
+        ("date", "Nästa möte hålls den 24.8.2023 i Larsmo.", True),
+        ("reason", "Underskottet beror på ökade kostnader för bemanning.", True),
+        ("person", "Ordförande Anna Svensson öppnade mötet.", True),
+    ],
+)
+def test_unit_provides_kind(kind, text, expected):
+    assert provides(kind, text) is expected
+
+
+def test_every_kind_has_a_unique_name():
+    names = [k.name for k in KINDS]
+    assert len(names) == len(set(names))
+
+
+def test_a_list_is_provided_by_items_and_rows_not_by_sentences():
+    assert provides("list", "Ökad trygghet", "item")
+    assert not provides("list", "Nämnden arbetar med trygghet.", "sentence")
