@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from assistent.errors import AssistentError, InputFileError, UnsupportedFileError
 from assistent.records import Chunk, ParsedDocument
 from assistent.settings import Settings
+from ingest.bounds import sanitize, symlink_problem
 from ingest.chunk import chunk_document
 from ingest.clean import clean_document
 from ingest.lock import write_lock
@@ -106,11 +108,17 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
     files: list[Path] = []
     failures: list[FileFailure] = []
     for p in paths:
-        if not p.exists():
+        if p.is_symlink() and not p.exists():
+            failures.append(FileFailure(path=str(p), reason=symlink_problem(p) or "finns inte"))
+        elif not p.exists():
             failures.append(FileFailure(path=str(p), reason="finns inte (varken fil eller mapp)"))
         elif p.is_dir():
             for f in sorted(p.rglob("*")):
-                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                hidden = any(part.startswith(".") for part in f.relative_to(p).parts)
+                if not hidden and (problem := symlink_problem(f)):
+                    failures.append(FileFailure(path=str(f), reason=problem))
+                    continue
+                if not f.is_file() or hidden:
                     continue
                 if f.suffix.lower() in settings.ingest.extensions:
                     files.append(f)
@@ -135,7 +143,7 @@ def file_sha256(path: Path) -> str:
 
 def parse_file(path: Path, settings: Settings, count_tokens: Callable[[str], int] | None = None):
     """read → clean → segment → chunk for one file. Raises InputFileError on bad input."""
-    raw = read_file(path, settings)
+    raw = sanitize(read_file(path, settings), settings)
     parsed = segment(clean_document(raw))
     parsed.document.parser_version = PARSER_VERSION
     chunks = chunk_document(parsed, settings.chunk, count_tokens, settings.embedding.max_tokens)
@@ -165,18 +173,22 @@ def embed_units(store: Store, get_model: Callable[[], Any]) -> int:
     n = 0
     model = None
     for doc_id in store.documents_without_units(UNITS_VERSION):
-        per_section = [(s, build_units(s)) for s in store.sections_of(doc_id)]
+        sections = store.sections_of(doc_id)
+        # vectors of units an older version already embedded are kept (same text, same vector)
+        known: dict[str, np.ndarray] = {}
+        stored = store.units_of([s.id for s in sections])
+        for s in sections:
+            for u, v in zip(*stored.get(s.id, ([], [])), strict=False):
+                known[embed_text(u, s)] = v
+        per_section = [(s, build_units(s)) for s in sections]
         texts = [embed_text(u, s) for s, units in per_section for u in units]
-        vectors = None
-        if texts:
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
             model = model or get_model()
-            vectors = model.embed_passages(texts)
-        rows, offset = [], 0
-        for s, units in per_section:
-            rows.append((s.id, units, vectors[offset : offset + len(units)] if vectors is not None else []))
-            offset += len(units)
+            known.update(zip(todo, model.embed_passages(todo), strict=True))
+        rows = [(s.id, units, np.array([known[embed_text(u, s)] for u in units])) for s, units in per_section]
         store.write_units(doc_id, rows, UNITS_VERSION)
-        n += len(texts)
+        n += len(todo)
     return n
 
 

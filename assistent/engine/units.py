@@ -22,7 +22,7 @@ from assistent.records import PartKind, Section, Unit
 from assistent.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
-UNITS_VERSION = 1
+UNITS_VERSION = 2
 
 # Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
 _ABBREV = re.compile(
@@ -181,7 +181,14 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
             if header is None and _is_header(cells) and nxt is not None and _is_row(nxt):
                 header = cells
                 continue
-            yield Unit(text=read_row(cells, header), kind="row", part=part, lead=heading)
+            text = read_row(cells, header)
+            if len(text.split()) <= MAX_SENTENCE_WORDS:
+                yield Unit(text=text, kind="row", part=part, lead=heading)
+                continue
+            # a layout table (a cell holding paragraphs) is read as text, cell by cell
+            for cell in cells:
+                for sentence in split_sentences(cell.replace(" - ", ". ")):
+                    yield Unit(text=sentence, kind="sentence", part=part, lead=cells[0][:80] if cells[0] != cell else heading)
             continue
         header = None
         bullet = _BULLET.match(line)
