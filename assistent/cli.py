@@ -176,10 +176,10 @@ def ask(question, as_json, history, **filters) -> None:
 
 
 def _add_eval_command() -> None:
-    """`assistent eval` is eval/run.py's command; eval/ ships in the same package."""
-    from eval.run import eval_command
+    """`assistent eval [run|structure|bench|train|cv]` is eval/'s group (run by default); eval/ ships in the same package."""
+    from eval.cli import cli as eval_group
 
-    main.add_command(eval_command, "eval")
+    main.add_command(eval_group, "eval")
 
 
 _add_eval_command()

@@ -65,6 +65,19 @@ class PageIssue(BaseModel):
     note: str | None = None
 
 
+MetaField = Literal["kommun", "namnd", "datum", "dokumenttyp"]
+
+
+class FieldEvidence(BaseModel):
+    """Where a document's metadata field was read, and how sure the reading is."""
+
+    field: MetaField
+    value: str | None = Field(None, description="the value taken (None: left empty)")
+    line: str | None = Field(None, description="the line of the document it was read from")
+    confidence: float = Field(0.0, description="0-1; below ingest.metadata.MIN_CONFIDENCE the field is left empty")
+    flagged: bool = Field(False, description="left empty because the evidence was weak; shown by ingest --report")
+
+
 class Document(BaseModel):
     id: str = Field(description="stable id: first 16 hex of the file's sha256")
     fil: str = Field(description="source file name as ingested, without folders")
@@ -79,6 +92,8 @@ class Document(BaseModel):
     titel: str | None = None
     n_pages: int = 0
     issues: list[PageIssue] = Field(default_factory=list, description="skipped/garbled/OCR pages")
+    utdrag: bool = Field(False, description="a protokollsutdrag: one or a few §§ of a larger protokoll")
+    evidence: list[FieldEvidence] = Field(default_factory=list, description="how kommun/nämnd/datum/typ were read")
     parser_version: int = Field(0, description="ingest.pipeline.PARSER_VERSION that produced it")
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from assistent.records import DocType
+from assistent.records import DocType, FieldEvidence, MetaField
 from assistent.textproc import MONTHS
 from ingest.dnr import find_diarienummer
 from ingest.kommuner import FINLAND, KOMMUNER, genitive
@@ -37,10 +37,13 @@ _DATE_RES = (
 # Title lines: a protokoll repeats "Protokoll"/"Sammanträdesprotokoll" as a page header,
 # a kallelse "Föredragningslista"/"Dagordning"; mentions inside sentences do not count.
 _PROTOKOLL_LINE = re.compile(
-    r"^\s*(?:sammanträdesprotokoll|protokoll|justerat protokoll)(?:\s+\d+/\d{4})?\s*$",
-    re.IGNORECASE | re.MULTILINE,
+    r"^\s*(?i:sammanträdesprotokoll|protokoll|justerat protokoll|protokollsutdrag)(?:\s+\d+/\d{4})?\s*$"
+    # a letterhead line that ends in the word, as OCR reads it ("ALINGSÅS Protokoll")
+    r"|^[^\n]{0,30}\b(?:Protokoll|PROTOKOLL|Protokollsutdrag)\s*$",
+    re.MULTILINE,
 )
-_PARAGRAF_LINE = re.compile(r"^\s*(?:§\s*\d+\s+[A-ZÅÄÖ]|\d+\s*§\s*$)", re.MULTILINE)
+# "§ 23 Rubrik", "§ 113  2026.266 KS" (a dnr on the § line), "23 §"
+_PARAGRAF_LINE = re.compile(r"^\s*(?:§\s*\d+\s+(?:[A-ZÅÄÖ]|(?:19|20)\d\d[.\-])|\d+\s*§\s*$)", re.MULTILINE)
 _KALLELSE_LINE = re.compile(
     r"^\s*(?:kallelse\b.{0,50}|föredragningslista|dagordning|sammanträde i \S+)\s*$",
     re.IGNORECASE | re.MULTILINE,
@@ -163,31 +166,12 @@ def _canon_organ(s: str) -> str:
 
 
 def detect_namnd(text: str) -> str | None:
-    """The organ whose meeting or document this is ("Socialnämnden"), or None.
+    """The organ whose meeting or document this is ("Socialnämnden"), or None (see read_organ).
 
     Args:
         text: the document text.
     """
-    head = _head(text)
-    scores: Counter[str] = Counter()  # float weights: a fullmäktige mention counts half
-    for m in _MEETING_RE.finditer(head):
-        scores[_canon_organ(m.group(1))] += 20
-    for m in _ORGAN_LINE_RE.finditer(text):
-        # a line that is only the organ's name is a header or signature block
-        scores[_canon_organ(m.group(1))] += 5 if m.start() < HEAD_CHARS else 2
-    for m in _ORGAN_RE.finditer(text):
-        organ = _canon_organ(m.group(1))
-        # fullmäktige is where most matters end up, so a mere mention says little
-        scores[organ] += 0.5 if organ.endswith("fullmäktige") else 1
-    for m in _OFFICE_RE.finditer(head):
-        # "kommunstyrelsekontoret" in a header: the document is the styrelse's
-        scores[_canon_organ(m.group(1) + "styrelsen")] += 5
-    for bad in list(scores):
-        if bad.lower() in _NOT_ORGAN:
-            del scores[bad]
-    if not scores:
-        return None
-    return scores.most_common(1)[0][0]
+    return read_organ(text).value
 
 
 def _dates(text: str) -> list[tuple[int, dt.date]]:
@@ -224,23 +208,14 @@ def find_dates(text: str) -> list[tuple[int, dt.date]]:
 
 
 def detect_date(text: str, doctype: DocType) -> dt.date | None:
-    """Meeting date (protokoll, kallelse) or document date (others).
+    """Meeting date (protokoll, kallelse) or document date (others); None when unsure (see read_date).
 
     Args:
         text: the document text.
         doctype: as from detect_doctype.
     """
-    head = _head(text)
-    dates = _dates(head)
-    if not dates:
-        return None
-    # A date right after a label ("Sammanträdestid 15.9.2022", "Upprättad: 2023-09-26")
-    # is the one the document means; otherwise the first date in the head.
-    for m in _DATE_LABEL_RE.finditer(head):
-        after = [d for off, d in dates if m.end() <= off <= m.end() + 80]
-        if after:
-            return after[0]
-    return dates[0][1]
+    value = read_date(text, doctype).value
+    return dt.date.fromisoformat(value) if value else None
 
 
 def detect_own_dnr(text: str, doctype: DocType) -> str | None:
@@ -259,3 +234,192 @@ def detect_own_dnr(text: str, doctype: DocType) -> str | None:
 def is_finnish(kommun: str | None) -> bool:
     """True for a Finnish municipality (whose protocols write "23 §")."""
     return kommun in set(FINLAND.values())
+
+
+# ---------------------------------------------------------------- readings with evidence
+#: A field whose best reading is less sure than this is left empty and flagged, never guessed.
+MIN_CONFIDENCE = 0.5
+#: The title block: where a document names its own organ and date (letterhead, meeting header).
+TITLE_LINES = 15
+#: Offices that are the kommunstyrelse's own administration (Swedish municipal structure).
+_KS_OFFICES = re.compile(
+    r"\b(?:kommunledningskontor|stadsledningskontor|kommunstyrelsekontor|kommunstyrelseförvaltning|kommunkansli)",
+    re.IGNORECASE,
+)
+#: Registry codes that mean the same organ in every Swedish kommun.
+_STANDARD_CODES = {"KS": "Kommunstyrelsen", "KF": "Kommunfullmäktige", "SN": "Socialnämnden"}
+_FRONT_BLOCK = re.compile(r"^\s*(?:Beslutande|Närvarande|Ledamöter|Justerare|Utses att justera|Plats och tid)\b",
+                          re.IGNORECASE | re.MULTILINE)
+_UTDRAG_WORD = re.compile(r"\b(?:protokollsutdrag|utdrag ur (?:sammanträdes)?protokoll)", re.IGNORECASE)
+#: Lines that mention another organ without being the document's: table rows, and a quoted
+#: decision or handling ("Tekniska nämnden beslutade …", "… har den 3 juni 2026, § 86 behandlat ärendet").
+_QUOTED_ORGAN = re.compile(r"\b(?:beslutade|har\s+(?:den\s+)?[\w ,.§]{0,40}behandlat|föreslår|yttrande)\b",
+                           re.IGNORECASE)
+
+
+def _title_block(text: str) -> list[str]:
+    return _title_lines(text, TITLE_LINES)
+
+
+def acronym(organ: str) -> str:
+    """Registry code an organ's name gives: "Bygg- och miljönämnden" → "BMN", "Kommunstyrelsen" → "KS".
+
+    Args:
+        organ: an organ's name.
+    """
+    words = [w for w in re.split(r"[\s\-]+", organ) if w and w.lower() != "och"]
+    letters = [w[0].upper() for w in words]
+    last = words[-1].lower() if words else ""
+    for tail in ("nämnden", "styrelsen", "fullmäktige", "utskottet"):
+        if last.endswith(tail) and last != tail:
+            letters.append(tail[0].upper())
+    return "".join(letters)
+
+
+def _organ_mentions(text: str) -> Counter[str]:
+    mentions: Counter[str] = Counter()
+    for line in text.splitlines():
+        if " | " in line or _QUOTED_ORGAN.search(line):
+            continue
+        for m in _ORGAN_RE.finditer(line):
+            organ = _canon_organ(m.group(1))
+            if organ.lower() not in _NOT_ORGAN:
+                mentions[organ] += 1
+    return mentions
+
+
+def read_organ(text: str, dnr_codes: list[str] | None = None) -> FieldEvidence:
+    """The document's own organ, with the line it was read from and a confidence.
+
+    The document names itself in its title block (letterhead, "Sammanträde i …", the
+    addressee of a tjänsteskrivelse); its registry code ("2026-0148 BMN") names it too.
+    Organs in table rows or quoted decisions ("Tekniska nämnden beslutade …") are
+    another organ's business and count only as weak evidence.
+
+    Args:
+        text: the document text.
+        dnr_codes: registry letters of the document's own and its §§' diarienummer.
+    """
+    readings: list[tuple[float, str, str]] = []  # (confidence, organ, line)
+    block = _title_block(text)
+    for m in _MEETING_RE.finditer(_head(text)):
+        readings.append((0.9, _canon_organ(m.group(1)), m.group(0)))
+    for line in block:
+        if " | " in line:
+            continue
+        m = _ORGAN_LINE_RE.match(line)
+        if m:
+            readings.append((0.85, _canon_organ(m.group(1)), line))
+            continue
+        if len(line.split()) <= 6:
+            for m in _ORGAN_RE.finditer(line):
+                readings.append((0.7, _canon_organ(m.group(1)), line))
+    mentions = _organ_mentions(text)
+    if dnr_codes is None:
+        found = find_diarienummer(_head(text))
+        dnr_codes = ["-".join(re.findall(r"[A-ZÅÄÖ]+", found[0].display.upper()))] if found else []
+    for code in dnr_codes:
+        if not code:
+            continue
+        named = [o for o in mentions if acronym(o) == code]
+        if named:
+            readings.append((0.7, max(named, key=lambda o: mentions[o]), f"diarienummer {code}"))
+        elif code in _STANDARD_CODES:
+            readings.append((0.55, _STANDARD_CODES[code], f"diarienummer {code}"))
+    for line in block:
+        if _KS_OFFICES.search(line):
+            readings.append((0.6, "Kommunstyrelsen", line))
+    for m in _OFFICE_RE.finditer(_head(text)):
+        readings.append((0.6, _canon_organ(m.group(1) + "styrelsen"), m.group(0)))
+    readings = [r for r in readings if r[1].lower() not in _NOT_ORGAN]
+    if not readings and mentions:
+        # only mentions in running text: a guess unless one organ clearly dominates
+        (top, n), *rest = mentions.most_common(2) + [("", 0)]
+        share = n / sum(mentions.values())
+        conf = 0.3 + 0.3 * share if n >= 3 and n >= 2 * rest[0][1] else 0.3
+        readings.append((conf, top, f"{n} omnämnanden"))
+    if not readings:
+        return FieldEvidence(field="namnd", confidence=0.0, flagged=False)
+    conf, organ, line = max(readings, key=lambda r: r[0])
+    return _evidence("namnd", organ, line, conf)
+
+
+def _evidence(field: MetaField, value: str | None, line: str | None, conf: float) -> FieldEvidence:
+    if value is not None and conf < MIN_CONFIDENCE:
+        return FieldEvidence(field=field, value=None, line=line, confidence=conf, flagged=True)
+    return FieldEvidence(field=field, value=value, line=line, confidence=conf)
+
+
+def read_date(text: str, doctype: DocType) -> FieldEvidence:
+    """The meeting date (protokoll, kallelse) or the document's own date, with evidence.
+
+    A labelled date ("Sammanträdesdatum", "Datum:", "Upprättad") is sure; a date in the
+    title block is the document's for meeting documents and likely for others; a date
+    further into the text is usually quoted (a decision's, a deadline) and is left empty.
+
+    Args:
+        text: the document text.
+        doctype: as from detect_doctype.
+    """
+    head = _head(text)
+    dates = _dates(head)
+    if not dates:
+        return FieldEvidence(field="datum")
+    for m in _DATE_LABEL_RE.finditer(head):
+        after = [(off, d) for off, d in dates if m.end() <= off <= m.end() + 80]
+        if after:
+            return _evidence("datum", after[0][1].isoformat(), _line_at(head, after[0][0]), 0.9)
+    block_end = _block_end(head)
+    off, d = dates[0]
+    if off < block_end:
+        conf = 0.8 if doctype in ("protokoll", "kallelse", "tjansteskrivelse") else 0.6
+    else:
+        conf = 0.55 if doctype in ("protokoll", "kallelse") else 0.35
+    return _evidence("datum", d.isoformat(), _line_at(head, off), conf)
+
+
+def _line_at(text: str, off: int) -> str:
+    start = text.rfind("\n", 0, off) + 1
+    end = text.find("\n", off)
+    return text[start : end if end >= 0 else len(text)].strip()
+
+
+def _block_end(head: str) -> int:
+    """Offset where the title block (the first TITLE_LINES non-empty lines) ends."""
+    n = 0
+    for m in re.finditer(r"[^\n]*\n?", head):
+        if m.group(0).strip():
+            n += 1
+            if n >= TITLE_LINES:
+                return m.end()
+    return len(head)
+
+
+def read_kommun(text: str) -> FieldEvidence:
+    """The municipality, with evidence; only body mentions, no header or domain, is a weak reading.
+
+    Args:
+        text: the document text.
+    """
+    kommun = detect_kommun(text)
+    if kommun is None:
+        return FieldEvidence(field="kommun")
+    name = kommun.rsplit(" ", 1)[0] if kommun.endswith((" kommun", " stad")) else kommun
+    base = name[:-1] if name.endswith("s") else name
+    head = _head(text).lower()
+    stem = _fold(base)
+    in_head = base.lower() in head or stem in _fold(head)
+    line = next((ln for ln in text.splitlines() if base.lower() in ln.lower()), None)
+    return _evidence("kommun", kommun, line, 0.9 if in_head else 0.6)
+
+
+def is_utdrag(text: str, n_paragraf: int) -> bool:
+    """A protokollsutdrag: it says so, or it holds a few §§ without a protokoll's front block.
+
+    Args:
+        text: a protokoll's text.
+        n_paragraf: the §§ the segmenter found.
+    """
+    if _UTDRAG_WORD.search(_head(text)):
+        return True
+    return 0 < n_paragraf <= 3 and not _FRONT_BLOCK.search(_head(text))

@@ -37,12 +37,13 @@ from assistent.records import (
 )
 from ingest.dnr import find_diarienummer, format_paragraf
 from ingest.metadata import (
-    detect_date,
     detect_doctype,
-    detect_kommun,
-    detect_namnd,
     detect_own_dnr,
     find_dates,
+    is_utdrag,
+    read_date,
+    read_kommun,
+    read_organ,
 )
 
 
@@ -277,8 +278,16 @@ def _merge_small(spans: list[_Span], text: str) -> list[_Span]:
 
 
 # ---------------------------------------------------------------- protokoll, Swedish style
+# "§ 23 Rubrik", "§ 113  2026.266 KS", "§ 35  2026.034 SN   Ekonomisk uppföljning"
 _SE_PARAGRAF = re.compile(r"^§\s*(\d{1,4})(?:\s+(\S.*))?$")
 _DNR_LINE = re.compile(r"^(?:Diarienummer|Dnr)\b", re.IGNORECASE)
+#: A § whose text up to the next § holds fewer words than this is an entry of a table of
+#: contents or agenda (a title line, perhaps wrapped), not a § body; a body has at least
+#: a heading and a decision line.
+TOC_ENTRY_MAX_WORDS = 25
+#: A § number may skip at most this many numbers (§§ of a meeting are consecutive; a
+#: § kept secret or handled elsewhere leaves a gap); larger jumps are references.
+MAX_PARAGRAF_GAP = 5
 
 
 def _dnr_of_line(s: str) -> str | None:
@@ -286,41 +295,103 @@ def _dnr_of_line(s: str) -> str | None:
     return found[0].display if found else None
 
 
-def _protokoll_se(text: str, lines: list[_Line]) -> list[_Span]:
-    heads: list[tuple[int, int, str]] = []  # (line index, nr, title)
+@dataclass
+class _Head:
+    line: int
+    nr: int
+    title: str
+    dnr: str | None
+    words: int = 0  # words up to the next candidate heading
+
+
+def _se_heads(text: str, lines: list[_Line]) -> list[_Head]:
+    """Every line that reads as a § heading, with a dnr on the same line split off."""
+    heads: list[_Head] = []
     for i, ln in enumerate(lines):
-        m = _SE_PARAGRAF.match(ln.text)
+        m = _SE_PARAGRAF.match(_clean_heading(ln.text))
         if not m:
             continue
-        n, title = int(m.group(1)), (m.group(2) or "").strip()
-        # "§ 168 ska kontroll ske …" in running text: lower-case or out of sequence
-        if title and not (title[0].isupper() or title[0].isdigit()):
+        n, rest = int(m.group(1)), (m.group(2) or "").strip()
+        dnr = None
+        found = find_diarienummer(rest)
+        if found and found[0].start == 0:  # "§ 113  2026.266 KS   Revidering …"
+            dnr, rest = found[0].display, rest[found[0].end :].strip(" -–:")
+        # "§ 168 ska kontroll ske …" in running text: lower-case
+        if rest and not (rest[0].isupper() or rest[0].isdigit()):
             continue
-        if heads and not 0 < n - heads[-1][1] <= 5:
-            continue
-        heads.append((i, n, title))
+        if not rest:  # the title on the line under the § (and its dnr line)
+            nxt = (
+                _clean_heading(x.text)
+                for x in lines[i + 1 : i + 5]
+                if x.text and not (_DNR_LINE.match(x.text) or _is_dnr_line(x.text))
+            )
+            rest = next(nxt, "")
+            rest = "" if _SE_PARAGRAF.match(rest) else rest
+        heads.append(_Head(i, n, rest, dnr))
+    for k, h in enumerate(heads):
+        end = lines[heads[k + 1].line].start if k + 1 < len(heads) else len(text)
+        h.words = len(text[lines[h.line].end : end].split())
+    return heads
+
+
+def _chain(heads: list[_Head]) -> list[_Head]:
+    """The § headings of the body: the longest run of rising § numbers (gaps ≤ MAX_PARAGRAF_GAP),
+    where a § listed twice (table of contents, then body) is taken where its body stands."""
+    if not heads:
+        return []
+    best: list[tuple[int, int, int]] = []  # per head: (chain length, body words, previous index)
+    for k, h in enumerate(heads):
+        own = min(h.words, 400)
+        cand = (1, own, -1)
+        for j in range(k):
+            p = heads[j]
+            if 0 < h.nr - p.nr <= MAX_PARAGRAF_GAP:
+                length, words, _ = best[j]
+                cand = max(cand, (length + 1, words + own, j))
+        best.append(cand)
+    k = max(range(len(heads)), key=lambda i: best[i][:2])
+    out = []
+    while k >= 0:
+        out.append(heads[k])
+        k = best[k][2]
+    return out[::-1]
+
+
+def _protokoll_se(text: str, lines: list[_Line]) -> list[_Span]:
+    heads = _se_heads(text, lines)
+    chosen = _chain(heads)
+    if not chosen:
+        return []
+    # A table of contents: § entries before the body whose numbers the body repeats.
+    toc_titles = {h.nr: h.title for h in heads if h not in chosen and h.words < TOC_ENTRY_MAX_WORDS and h.title}
     spans: list[_Span] = []
     starts: list[tuple[int, str | None]] = []
-    for i, _n, _t in heads:
-        start, dnr = lines[i].start, None
-        back = [j for j in range(i - 1, max(-1, i - 6), -1) if lines[j].text][:2]
-        for j in back:
-            if _DNR_LINE.match(lines[j].text) and _dnr_of_line(lines[j].text):
-                start, dnr = lines[j].start, _dnr_of_line(lines[j].text)
-                break
+    for h in chosen:
+        i = h.line
+        start, dnr = lines[i].start, h.dnr
+        if dnr is None:
+            back = [j for j in range(i - 1, max(-1, i - 6), -1) if lines[j].text][:2]
+            for j in back:
+                if _DNR_LINE.match(lines[j].text) and _dnr_of_line(lines[j].text):
+                    start, dnr = lines[j].start, _dnr_of_line(lines[j].text)
+                    break
         if dnr is None:
             ahead = [j for j in range(i + 1, min(len(lines), i + 12)) if lines[j].text][:4]
             dnr = next((_dnr_of_line(lines[j].text) for j in ahead if _DNR_LINE.match(lines[j].text)), None)
         starts.append((start, dnr))
-    if not heads:
-        return []
-    if text[: starts[0][0]].strip():
-        spans.append(_Span(0, starts[0][0], "text", rubrik="Protokollets inledning"))
-    for k, ((i, n, title), (start, dnr)) in enumerate(zip(heads, starts, strict=True)):
+    first_toc = min((h.line for h in heads if h.nr in toc_titles and h.line < chosen[0].line), default=None)
+    intro_end = starts[0][0]
+    if first_toc is not None:
+        toc_start = lines[first_toc].start
+        if text[:toc_start].strip():
+            spans.append(_Span(0, toc_start, "text", rubrik="Protokollets inledning"))
+        spans.append(_Span(toc_start, intro_end, "dagordning", rubrik="Innehåll"))
+    elif text[:intro_end].strip():
+        spans.append(_Span(0, intro_end, "text", rubrik="Protokollets inledning"))
+    for k, (h, (start, dnr)) in enumerate(zip(chosen, starts, strict=True)):
         end = starts[k + 1][0] if k + 1 < len(starts) else len(text)
-        if not title:
-            title = next((ln.text for ln in lines[i + 1 : i + 4] if ln.text), "")
-        spans.append(_Span(start, end, "paragraf", rubrik=title or None, paragraf_nr=n, dnr=dnr))
+        title = h.title or toc_titles.get(h.nr, "")
+        spans.append(_Span(start, end, "paragraf", rubrik=title or None, paragraf_nr=h.nr, dnr=dnr))
     return spans
 
 
@@ -522,6 +593,20 @@ def _title(
     return next((_clean_heading(ln.text) for ln in lines if len(ln.text.split()) >= 2), None)
 
 
+def _registry_codes(doc_dnr: str | None, spans: list[_Span]) -> list[str]:
+    """Registry letters of the document's dnr, else the most common among its sections' ("KS")."""
+    def letters(d: str) -> str:
+        return "-".join(re.findall(r"[A-ZÅÄÖ]+", d.upper()))
+
+    if doc_dnr:
+        return [letters(doc_dnr)] if letters(doc_dnr) else []
+    counts: dict[str, int] = {}
+    for s in spans:
+        if s.dnr and letters(s.dnr):
+            counts[letters(s.dnr)] = counts.get(letters(s.dnr), 0) + 1
+    return [max(counts, key=lambda k: counts[k])] if counts else []
+
+
 def segment(raw: RawDocument) -> ParsedDocument:
     """Understand one document: metadata plus citable sections.
 
@@ -531,8 +616,6 @@ def segment(raw: RawDocument) -> ParsedDocument:
     text = raw.text
     doc_id = raw.sha256[:16]
     doctype = detect_doctype(text)
-    kommun, namnd = detect_kommun(text), detect_namnd(text)
-    datum = detect_date(text, doctype)
     doc_dnr = detect_own_dnr(text, doctype)
     lines = _lines(text)
     page_starts = _page_starts(raw)
@@ -547,6 +630,10 @@ def segment(raw: RawDocument) -> ParsedDocument:
     if not spans:
         spans = _split_headings(text, 0, len(text), [], doc_dnr, None)
 
+    evidence = [read_kommun(text), read_organ(text, _registry_codes(doc_dnr, spans)), read_date(text, doctype)]
+    kommun, namnd, iso = (e.value for e in evidence)
+    datum = dt.date.fromisoformat(iso) if iso else None
+    n_paragraf = sum(s.kind == "paragraf" for s in spans)
     titel = _title(text, doctype, namnd, datum, spans)
     for s in spans:
         if s.kind == "text" and not s.rubrik:
@@ -564,6 +651,8 @@ def segment(raw: RawDocument) -> ParsedDocument:
         diarienummer=doc_dnr,
         titel=titel,
         n_pages=sum(1 for p in raw.pages if p.page is not None),
+        utdrag=doctype == "protokoll" and is_utdrag(text, n_paragraf),
+        evidence=evidence,
         issues=[PageIssue(page=p.page, status=p.status, note=p.note) for p in raw.pages if p.status != "ok"],
     )
     sections = [_section(text, s, k, doc_id, doc_dnr, page_starts) for k, s in enumerate(spans)]
