@@ -103,9 +103,11 @@ class Assistant:
             k: number of passages (default settings.retrieval.k).
             history: earlier questions of the conversation, for follow-ups.
         """
+        from assistent.limits import check_history, check_k, check_question
         from assistent.retrieve import retrieve
 
-        hits = retrieve(self, query, filters=filters, k=k or self.settings.retrieval.k, history=history)
+        query, k = check_question(query), check_k(k, self.settings.retrieval.k)
+        hits = retrieve(self, query, filters=filters, k=k, history=check_history(history))
         return SearchResult(query=query, passages=hits.passages)
 
     def ask(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
@@ -128,6 +130,9 @@ class Assistant:
     ) -> Iterator[tuple[str, Any]]:
         """Yield ("delta", text) pieces as the answer is produced, then ("answer", Answer)."""
         from assistent.answer import answer_stream
+        from assistent.limits import check_history, check_question
+
+        question, history = check_question(question), check_history(history)
 
         yield from answer_stream(self, question, filters=filters, history=history)
 

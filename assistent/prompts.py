@@ -12,6 +12,10 @@ VERIFY_FAILED = (
     "Det genererade svaret kunde inte verifieras mot källorna ({reason}); "
     "här är i stället svaret direkt ur dokumenten."
 )
+QUESTION_EMPTY = "Frågan är tom."
+QUESTION_TOO_LONG = "Frågan är för lång ({n} tecken; högst {cap})."
+K_OUT_OF_RANGE = "Antal träffar måste vara ett heltal från 1 till {cap} (fick {k})."
+HISTORY_TOO_LONG = "Samtalet har för många tidigare frågor ({n}; högst {cap})."
 STORE_BUSY = (
     "Arkivet skrivs redan av en annan körning{holder}. Vänta tills den är klar och försök igen; "
     "bara en inläsning åt gången kan ändra arkivet."

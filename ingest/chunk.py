@@ -11,6 +11,8 @@ decision it is.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable
 
 from assistent.records import DOCTYPE_LABELS, Chunk, Document, ParsedDocument, Section
@@ -19,6 +21,9 @@ from ingest.dnr import normalize_dnr
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-ZÅÄÖ0-9•\-])")
 _WORD = re.compile(r"\S+")
+#: A "word" longer than this (a base64 blob, a line of hex without spaces) is cut here
+#: with "…": one 57 MB word would otherwise be one chunk the tokenizer reads whole.
+MAX_WORD_CHARS = 200
 
 
 def context_header(doc: Document, section: Section) -> str:
@@ -80,12 +85,17 @@ def _split_units(text: str) -> list[tuple[str, int]]:
 
 
 def _windows(units: list[tuple[str, int]], max_words: int, overlap: int) -> list[tuple[str, int]]:
-    """Pack units into windows of ≤ max_words, repeating ~overlap words between windows."""
+    """Pack units into windows of ≤ max_words, repeating ~overlap words between windows.
+
+    Linear in the number of words: unit boundaries are a sorted list searched by bisection
+    (scanning all of them per window made a 5 MB one-line text take 4 s instead of 0.6 s).
+    """
     words: list[tuple[str, int]] = []  # (word, offset of its unit)
-    breaks: set[int] = set()  # word indexes where a unit starts
+    breaks: list[int] = []  # word indexes where a unit starts, ascending
     for unit, off in units:
-        breaks.add(len(words))
-        words.extend((w, off) for w in unit.split())
+        if not breaks or breaks[-1] != len(words):
+            breaks.append(len(words))
+        words.extend((w if len(w) <= MAX_WORD_CHARS else w[:MAX_WORD_CHARS] + "…", off) for w in unit.split())
     if not words:
         return []
     out = []
@@ -94,16 +104,16 @@ def _windows(units: list[tuple[str, int]], max_words: int, overlap: int) -> list
         end = min(start + max_words, len(words))
         if end < len(words):
             # end on a unit boundary when one lies in the last third of the window
-            cands = [b for b in breaks if start + max_words * 2 // 3 <= b < end]
-            if cands:
-                end = max(cands)
+            i = bisect_left(breaks, end) - 1
+            if i >= 0 and breaks[i] >= start + max_words * 2 // 3:
+                end = breaks[i]
         out.append((" ".join(w for w, _ in words[start:end]), words[start][1]))
         if end >= len(words):
             break
         nxt = max(end - overlap, start + 1)
         # restart on a unit boundary inside the overlap when there is one
-        cands = [b for b in breaks if nxt <= b < end]
-        start = min(cands) if cands else nxt
+        j = bisect_left(breaks, nxt)
+        start = breaks[j] if j < len(breaks) and breaks[j] < end else nxt
     return out
 
 
@@ -132,14 +142,14 @@ def chunk_document(
         for part, text, base in _pieces(section):
             budget = settings.max_words
             windows = _windows(_split_units(text), budget, settings.overlap_words)
-            queue = list(windows)
+            queue = deque(windows)
             while queue:
-                body, off = queue.pop(0)
+                body, off = queue.popleft()
                 if count_tokens and count_tokens(f"{header}\n{body}") > max_tokens - 8:
                     ws = body.split()
                     if len(ws) > 20:
                         half = len(ws) // 2
-                        queue[:0] = [(" ".join(ws[:half]), off), (" ".join(ws[half:]), off)]
+                        queue.extendleft([(" ".join(ws[half:]), off), (" ".join(ws[:half]), off)])
                         continue
                 chunks.append(
                     Chunk(

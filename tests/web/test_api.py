@@ -96,3 +96,18 @@ def test_openapi_describes_the_api(client):
         assert path in spec["paths"]
     assert "AskRequest" in spec["components"]["schemas"]
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "a" * 1001}, {"q": "avgift", "k": -5}, {"q": "avgift", "k": 101}]
+)
+def test_api_search_uses_the_same_bounds_as_cli_and_python(fake_client, params):
+    from assistent.limits import MAX_K, MAX_QUESTION_CHARS
+
+    assert (MAX_QUESTION_CHARS, MAX_K) == (1000, 100)
+    assert fake_client.get("/api/search", params=params).status_code == 422
+
+
+def test_api_ask_refuses_a_megabyte_question(fake_client):
+    response = fake_client.post("/api/ask", json={"question": "avgift " * 150_000})
+    assert response.status_code in (413, 422)

@@ -72,3 +72,8 @@ def test_search_page_and_fragment(client, headers, full):
 def test_empty_search_shows_the_form_only(client):
     html = client.get("/sok").text
     assert 'hx-push-url="true"' in html and "träffar" not in html
+
+
+def test_case_page_with_an_8000_digit_dnr_is_not_found_not_a_crash(fresh_client):
+    response = fresh_client.get("/arende/SN.2024." + "9" * 8000)
+    assert response.status_code == 404 and "för långt" in response.text

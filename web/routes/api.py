@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from assistent.api import SearchResult
+from assistent.limits import MAX_HISTORY, MAX_K, MAX_QUESTION_CHARS
 from assistent.records import Answer, Chunk, Document, Filters, Section
 from web.deps import AssistantDep
 
@@ -17,10 +18,10 @@ health_router = APIRouter(tags=["api"])
 
 
 class AskRequest(BaseModel):
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS)]
     filters: Filters | None = None
-    history: list[Annotated[str, StringConstraints(max_length=1000)]] = Field(
-        default_factory=list, max_length=20
+    history: list[Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_HISTORY
     )
 
 
@@ -51,8 +52,8 @@ def api_ask(body: AskRequest, assistant: AssistantDep):
 @router.get("/search", response_model=SearchResult)
 def api_search(
     assistant: AssistantDep,
-    q: Annotated[str, Query(min_length=1, max_length=1000)],
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS)],
+    k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     kommun: str | None = None,
     namnd: str | None = None,
     dokumenttyp: str | None = None,

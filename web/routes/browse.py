@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from assistent.errors import NotFoundError
 from assistent.records import Filters
 from web.deps import AssistantDep
 from web.errors import wants_fragment
@@ -18,6 +19,9 @@ router = APIRouter(tags=["bläddra"])
 
 UNKNOWN_KOMMUN = "Okänd kommun"
 UNKNOWN_NAMND = "Okänd nämnd"
+#: The longest diarienummer in the corpora is ~25 characters ('HSV-VSF.2023.112 1.2.3');
+#: 8,000 digits reached int()'s digit limit in the parser and gave a 500.
+MAX_DNR_CHARS = 100
 
 
 @router.get("/bladdra", response_class=HTMLResponse)
@@ -55,6 +59,8 @@ def document_page(request: Request, assistant: AssistantDep, doc_id: str):
 @router.get("/arende/{dnr:path}", response_class=HTMLResponse)
 def case_page(request: Request, assistant: AssistantDep, dnr: str):
     """Ett ärendes tidslinje: alla avsnitt som har eller nämner diarienumret."""
+    if len(dnr) > MAX_DNR_CHARS:
+        raise NotFoundError(f"Diarienumret är för långt ({len(dnr)} tecken; högst {MAX_DNR_CHARS}).")
     rows = assistant.case_timeline(dnr)
     return templates.TemplateResponse(request, "case.html", {"dnr": dnr, "rows": rows})
 
