@@ -58,6 +58,24 @@ def ingest(paths: tuple[Path, ...], prune: bool, report: bool, as_json: bool, qu
 
 
 @main.command()
+@click.option("--repair", is_flag=True, help="Åtgärda det som går: vektorer, BM25-index, originalfiler, temporära filer.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON.")
+def doctor(repair: bool, as_json: bool) -> None:
+    """Kontrollera att SQLite, Chroma, BM25-indexet och originalfilerna stämmer med varandra.
+
+    Slutkod 0: i ordning (eller åtgärdat med --repair); 2: fel kvarstår.
+    """
+    from ingest.doctor import diagnose
+
+    report = diagnose(get_settings(), repair=repair)
+    if as_json:
+        click.echo(json.dumps({**report.model_dump(mode="json"), "ok": report.ok}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.render())
+    sys.exit(0 if report.ok else 2)
+
+
+@main.command()
 def status() -> None:
     """Visa vad arkivet innehåller."""
     from ingest.store import Store

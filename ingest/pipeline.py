@@ -253,8 +253,14 @@ def _ingest_locked(
             n = len(item.chunks)
             written.append(item.path)  # before the write: an interrupted write still needs a BM25 rebuild
             try:
-                store.write_document(item.parsed, item.chunks, vectors[offset : offset + n], item.path)
+                # the original first: a kill after COMMIT but before the copy lost it for good
+                # (a re-ingest saw "oförändrad"); a copy without rows is only a stray file
                 store.copy_original(item.path, item.parsed.document)
+                store.write_document(item.parsed, item.chunks, vectors[offset : offset + n], item.path)
+            except OSError as exc:
+                summary.failures.append(
+                    FileFailure(path=str(item.path), reason=f"originalet kunde inte sparas ({exc.strerror or exc})")
+                )
             except AssistentError as exc:
                 summary.failures.append(FileFailure(path=str(item.path), reason=str(exc)))
             else:
@@ -282,6 +288,8 @@ def _ingest_locked(
                     previous = previous or doc_id  # re-parse in place: counts as updated
                 elif stored is not None:
                     # same content already stored (here or under another path): embed nothing
+                    if store.original_file(stored) is None:
+                        store.copy_original(path, stored)  # lost by an older version's kill, or deleted
                     if previous != doc_id:
                         store.add_source(path, doc_id)
                     if previous is not None and previous != doc_id:
