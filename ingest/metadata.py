@@ -193,7 +193,8 @@ def _dates(text: str) -> list[tuple[int, dt.date]]:
 
 
 _DATE_LABEL_RE = re.compile(
-    r"(Sammanträdesdatum|Sammanträdestid|Sammanträdest\w*|Tid och plats|Datum|Upprättad|Beslutad|Mötesdatum)",
+    # whole words only: "beslutade den 17 april" quotes another decision, "Beslutad:" labels this one
+    r"\b(Sammanträdesdatum|Sammanträdestid|Sammanträdest\w*|Tid och plats|Datum|Upprättad|Beslutad|Mötesdatum)\b",
     re.IGNORECASE,
 )
 

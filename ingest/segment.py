@@ -3,10 +3,8 @@
 The document is cut into non-overlapping character spans of its full text, so no
 text is lost: every span becomes a Section, whatever its kind.
 
-- Protokoll: one Section per §. Swedish style "§ 23 Rubrik" (a "Diarienummer X 706"
-  line just before the heading belongs to that §); Finnish-Swedish style "23 §" where
-  the marker stands in the page header/footer *after* the page's text, so pages are
-  assigned to the § whose marker they carry.
+- Protokoll: one Section per § (ingest/protokoll.py: "§ 23" and "23 §" layouts, a table
+  of contents as a map); a table of contents or agenda is one "dagordning" Section.
 - Kallelse and tjänsteskrivelse documents: the agenda is one "dagordning" Section;
   each tjänsteskrivelse (a header block with its own dnr and date) is one Section.
   What follows a tjänsteskrivelse's sändlista (an attached report or plan) is split
@@ -15,25 +13,23 @@ text is lost: every span becomes a Section, whatever its kind.
   cite but a 40-page delårsrapport is not a useful citation unit.)
 - Plans, guidelines, reports and the rest: "rubrik" Sections by heading, with the
   heading path; all inherit the document's diarienummer.
-Parts (ärende, förslag, yrkande, beslut, skickas till) are found by their labels.
+Parts (ärende, förslag, yrkande, beslut, skickas till) are found by their labels (ingest/parts.py).
+Metadata comes with its evidence (ingest/metadata.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 
 from assistent.records import (
     DOCTYPE_LABELS,
     Document,
     PageIssue,
     ParsedDocument,
-    PartKind,
     RawDocument,
     Section,
     SectionKind,
-    SectionPart,
 )
 from ingest.dnr import find_diarienummer, format_paragraf
 from ingest.metadata import (
@@ -45,126 +41,11 @@ from ingest.metadata import (
     read_kommun,
     read_organ,
 )
+from ingest.parts import find_parts, part_kind
+from ingest.protokoll import protokoll_fi, protokoll_se
+from ingest.spans import Line, Span, clean_heading, page_starts, split_lines
 
-
-@dataclass
-class _Line:
-    start: int
-    end: int
-    text: str  # stripped
-
-
-@dataclass
-class _Span:
-    start: int
-    end: int
-    kind: SectionKind
-    rubrik: str | None = None
-    paragraf_nr: int | None = None
-    dnr: str | None = None
-    datum: dt.date | None = None
-    heading_path: list[str] = field(default_factory=list)
-
-
-def _lines(text: str) -> list[_Line]:
-    out, pos = [], 0
-    for raw in text.split("\n"):
-        out.append(_Line(pos, pos + len(raw), raw.strip()))
-        pos += len(raw) + 1
-    return out
-
-
-def _clean_heading(s: str) -> str:
-    return re.sub(r"\s+", " ", s.strip().lstrip("#").strip().strip("*").strip())
-
-
-# ---------------------------------------------------------------- parts
-_PART_LABELS: tuple[tuple[PartKind, re.Pattern[str]], ...] = (
-    (
-        "skickas_till",
-        re.compile(
-            r"^(?:beslutet\s+(?:skickas|expedieras)\s+till|protokollsutdrag(?:\s+till)?|expedieras(?:\s+till)?|"
-            r"sändlista|delges)\s*:?$",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "forslag",
-        re.compile(
-            r"^(?:förslag\s+till\s+beslut(?:\s+i\s+[\wåäö ]+)?|[\w/.,\-åäöÅÄÖ ]{0,80}s\s+förslag(?:\s+till\s+beslut)?|"
-            r"förslag)\s*:?$",
-            re.IGNORECASE,
-        ),
-    ),
-    ("yrkande", re.compile(r"^(?:yrkanden?|yrkande\s+och\s+propositionsordning)\s*:?$", re.IGNORECASE)),
-    ("beslut", re.compile(r"^(?:[\wåäöÅÄÖ\- ]{0,60}s\s+)?beslut\s*:?$", re.IGNORECASE)),
-    (
-        "arende",
-        re.compile(
-            r"^(?:ärendebeskrivning|bakgrund|sammanfattning(?:\s+av\s+ärendet)?|beskrivning\s+av\s+ärendet|"
-            r"ärendet|ärendebakgrund)\s*:?$",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "ovrigt",
-        re.compile(r"^(?:underlag\s+till\s+beslut|beslutsunderlag|handlingar|bilagor?)\s*:?$", re.IGNORECASE),
-    ),
-)
-
-
-def part_kind(line: str) -> PartKind | None:
-    """The part a label line starts ("Socialnämndens beslut" → "beslut"), or None.
-
-    Args:
-        line: one line of a section's text.
-    """
-    line = _clean_heading(line)
-    if not line or len(line) > 100:
-        return None
-    for kind, rx in _PART_LABELS:
-        if rx.match(line):
-            return kind
-    return None
-
-
-#: A line longer than this ends the "Skickas till" list of recipients.
-SKICKAS_TILL_MAX_WORDS = 10
-
-_LEAD_LINE = re.compile(r"^(?:§\s*\d+|\d+\s*§$|Diarienummer\b|Dnr\b)", re.IGNORECASE)
-
-
-def find_parts(text: str) -> list[SectionPart]:
-    """Labelled parts of a section text; text before the first label is the ärende.
-
-    Args:
-        text: a section's text.
-    """
-    parts: list[SectionPart] = []
-    kind: PartKind = "arende"
-    label: str | None = None
-    buf: list[str] = []
-
-    def flush() -> None:
-        body = "\n".join(buf).strip()
-        if body:
-            parts.append(SectionPart(kind=kind, label=label, text=body))
-
-    for i, line in enumerate(text.split("\n")):
-        if not parts and not "".join(buf).strip() and (i == 0 or _LEAD_LINE.match(line.strip())):
-            continue  # the section's own heading (and dnr line) is not part of the ärende
-        k = part_kind(line)
-        if k:
-            flush()
-            kind, label, buf = k, _clean_heading(line).rstrip(":").strip(), []
-        elif kind == "skickas_till" and len(line.split()) > SKICKAS_TILL_MAX_WORDS:
-            # recipients are short lines; running text after them is an attached document
-            flush()
-            kind, label, buf = "ovrigt", None, [line]
-        else:
-            buf.append(line)
-    flush()
-    return parts
+__all__ = ["find_parts", "format_report", "part_kind", "segment"]
 
 
 # ---------------------------------------------------------------- headings
@@ -181,7 +62,7 @@ def _body_like(s: str) -> bool:
     return len(s) >= 50 or (s.endswith(".") and len(s.split()) >= 5) or "\t" in s
 
 
-def _median_len(lines: list[_Line]) -> float:
+def _median_len(lines: list[Line]) -> float:
     lens = sorted(len(ln.text) for ln in lines if ln.text)
     return lens[len(lens) // 2] if lens else 0.0
 
@@ -189,14 +70,14 @@ def _median_len(lines: list[_Line]) -> float:
 _FIELD = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäö-]+){0,2}: \S")
 
 
-def _heading_level(lines: list[_Line], i: int) -> tuple[int, str] | None:
+def _heading_level(lines: list[Line], i: int) -> tuple[int, str] | None:
     """(level, title) when line i is a heading, else None."""
     s = lines[i].text
-    if not s or len(s) > 100 or "\t" in s or _TOC.search(s) or _PAGE_HEADER.match(_clean_heading(s)):
+    if not s or len(s) > 100 or "\t" in s or _TOC.search(s) or _PAGE_HEADER.match(clean_heading(s)):
         return None
     m = _MD_HEADING.match(s)
     if m:
-        title = _clean_heading(m.group(2))
+        title = clean_heading(m.group(2))
         return (len(m.group(1)), title) if title else None
     blank_before = i == 0 or not lines[i - 1].text
     # PDF text has no blank lines between paragraphs: there a heading must also be
@@ -208,7 +89,7 @@ def _heading_level(lines: list[_Line], i: int) -> tuple[int, str] | None:
             return None
     m = _NUM_HEADING.match(s)
     if m and s[-1] not in _TERMINAL and len(s.split()) <= 12 and ("." in s[: m.end(1) + 1] or blank_before):
-        return 1 + m.group(1).count("."), _clean_heading(s)
+        return 1 + m.group(1).count("."), clean_heading(s)
     if _LIST.match(s) or s[-1] in _TERMINAL or not s[0].isupper() or len(s.split()) > 10 or len(s) > 80:
         return None
     if not re.search(r"[a-zåäö]{3}", s) or find_dates(s) or find_diarienummer(s):
@@ -225,20 +106,20 @@ def _heading_level(lines: list[_Line], i: int) -> tuple[int, str] | None:
     nxt = next((ln.text for ln in lines[i + 1 : i + 4] if ln.text), "")
     if not nxt or not _body_like(nxt):
         return None
-    return 6, _clean_heading(s)
+    return 6, clean_heading(s)
 
 
 def _split_headings(
     text: str, start: int, end: int, base_path: list[str], dnr: str | None, first_rubrik: str | None
-) -> list[_Span]:
+) -> list[Span]:
     """Cut [start, end) at headings; text before the first heading is a "text" span."""
-    lines = _lines(text[start:end])
+    lines = split_lines(text[start:end])
     for ln in lines:
         ln.start += start
         ln.end += start
-    spans: list[_Span] = []
+    spans: list[Span] = []
     stack: list[tuple[int, str]] = []
-    cur = _Span(start, end, "text", rubrik=first_rubrik, dnr=dnr, heading_path=list(base_path))
+    cur = Span(start, end, "text", rubrik=first_rubrik, dnr=dnr, heading_path=list(base_path))
     for i in range(len(lines)):
         h = _heading_level(lines, i)
         if not h:
@@ -249,7 +130,7 @@ def _split_headings(
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, title))
-        cur = _Span(
+        cur = Span(
             lines[i].start,
             end,
             "rubrik",
@@ -265,8 +146,8 @@ def _split_headings(
 _MIN_WORDS = 12
 
 
-def _merge_small(spans: list[_Span], text: str) -> list[_Span]:
-    out: list[_Span] = []
+def _merge_small(spans: list[Span], text: str) -> list[Span]:
+    out: list[Span] = []
     for s in spans:
         if out and len(text[out[-1].start : out[-1].end].split()) < _MIN_WORDS and out[-1].kind == s.kind:
             s.start = out.pop().start  # the tiny block becomes the head of the next one
@@ -277,170 +158,6 @@ def _merge_small(spans: list[_Span], text: str) -> list[_Span]:
     return out
 
 
-# ---------------------------------------------------------------- protokoll, Swedish style
-# "§ 23 Rubrik", "§ 113  2026.266 KS", "§ 35  2026.034 SN   Ekonomisk uppföljning"
-_SE_PARAGRAF = re.compile(r"^§\s*(\d{1,4})(?:\s+(\S.*))?$")
-_DNR_LINE = re.compile(r"^(?:Diarienummer|Dnr)\b", re.IGNORECASE)
-#: A § whose text up to the next § holds fewer words than this is an entry of a table of
-#: contents or agenda (a title line, perhaps wrapped), not a § body; a body has at least
-#: a heading and a decision line.
-TOC_ENTRY_MAX_WORDS = 25
-#: A § number may skip at most this many numbers (§§ of a meeting are consecutive; a
-#: § kept secret or handled elsewhere leaves a gap); larger jumps are references.
-MAX_PARAGRAF_GAP = 5
-
-
-def _dnr_of_line(s: str) -> str | None:
-    found = find_diarienummer(s)
-    return found[0].display if found else None
-
-
-@dataclass
-class _Head:
-    line: int
-    nr: int
-    title: str
-    dnr: str | None
-    words: int = 0  # words up to the next candidate heading
-
-
-def _se_heads(text: str, lines: list[_Line]) -> list[_Head]:
-    """Every line that reads as a § heading, with a dnr on the same line split off."""
-    heads: list[_Head] = []
-    for i, ln in enumerate(lines):
-        m = _SE_PARAGRAF.match(_clean_heading(ln.text))
-        if not m:
-            continue
-        n, rest = int(m.group(1)), (m.group(2) or "").strip()
-        dnr = None
-        found = find_diarienummer(rest)
-        if found and found[0].start == 0:  # "§ 113  2026.266 KS   Revidering …"
-            dnr, rest = found[0].display, rest[found[0].end :].strip(" -–:")
-        # "§ 168 ska kontroll ske …" in running text: lower-case
-        if rest and not (rest[0].isupper() or rest[0].isdigit()):
-            continue
-        if not rest:  # the title on the line under the § (and its dnr line)
-            nxt = (
-                _clean_heading(x.text)
-                for x in lines[i + 1 : i + 5]
-                if x.text and not (_DNR_LINE.match(x.text) or _is_dnr_line(x.text))
-            )
-            rest = next(nxt, "")
-            rest = "" if _SE_PARAGRAF.match(rest) else rest
-        heads.append(_Head(i, n, rest, dnr))
-    for k, h in enumerate(heads):
-        end = lines[heads[k + 1].line].start if k + 1 < len(heads) else len(text)
-        h.words = len(text[lines[h.line].end : end].split())
-    return heads
-
-
-def _chain(heads: list[_Head]) -> list[_Head]:
-    """The § headings of the body: the longest run of rising § numbers (gaps ≤ MAX_PARAGRAF_GAP),
-    where a § listed twice (table of contents, then body) is taken where its body stands."""
-    if not heads:
-        return []
-    best: list[tuple[int, int, int]] = []  # per head: (chain length, body words, previous index)
-    for k, h in enumerate(heads):
-        own = min(h.words, 400)
-        cand = (1, own, -1)
-        for j in range(k):
-            p = heads[j]
-            if 0 < h.nr - p.nr <= MAX_PARAGRAF_GAP:
-                length, words, _ = best[j]
-                cand = max(cand, (length + 1, words + own, j))
-        best.append(cand)
-    k = max(range(len(heads)), key=lambda i: best[i][:2])
-    out = []
-    while k >= 0:
-        out.append(heads[k])
-        k = best[k][2]
-    return out[::-1]
-
-
-def _protokoll_se(text: str, lines: list[_Line]) -> list[_Span]:
-    heads = _se_heads(text, lines)
-    chosen = _chain(heads)
-    if not chosen:
-        return []
-    # A table of contents: § entries before the body whose numbers the body repeats.
-    toc_titles = {h.nr: h.title for h in heads if h not in chosen and h.words < TOC_ENTRY_MAX_WORDS and h.title}
-    spans: list[_Span] = []
-    starts: list[tuple[int, str | None]] = []
-    for h in chosen:
-        i = h.line
-        start, dnr = lines[i].start, h.dnr
-        if dnr is None:
-            back = [j for j in range(i - 1, max(-1, i - 6), -1) if lines[j].text][:2]
-            for j in back:
-                if _DNR_LINE.match(lines[j].text) and _dnr_of_line(lines[j].text):
-                    start, dnr = lines[j].start, _dnr_of_line(lines[j].text)
-                    break
-        if dnr is None:
-            ahead = [j for j in range(i + 1, min(len(lines), i + 12)) if lines[j].text][:4]
-            dnr = next((_dnr_of_line(lines[j].text) for j in ahead if _DNR_LINE.match(lines[j].text)), None)
-        starts.append((start, dnr))
-    first_toc = min((h.line for h in heads if h.nr in toc_titles and h.line < chosen[0].line), default=None)
-    intro_end = starts[0][0]
-    if first_toc is not None:
-        toc_start = lines[first_toc].start
-        if text[:toc_start].strip():
-            spans.append(_Span(0, toc_start, "text", rubrik="Protokollets inledning"))
-        spans.append(_Span(toc_start, intro_end, "dagordning", rubrik="Innehåll"))
-    elif text[:intro_end].strip():
-        spans.append(_Span(0, intro_end, "text", rubrik="Protokollets inledning"))
-    for k, (h, (start, dnr)) in enumerate(zip(chosen, starts, strict=True)):
-        end = starts[k + 1][0] if k + 1 < len(starts) else len(text)
-        title = h.title or toc_titles.get(h.nr, "")
-        spans.append(_Span(start, end, "paragraf", rubrik=title or None, paragraf_nr=h.nr, dnr=dnr))
-    return spans
-
-
-# ---------------------------------------------------------------- protokoll, Finnish-Swedish style
-_FI_MARKER = re.compile(r"^(\d{1,4})\s*§$")
-_FI_JUNK = re.compile(
-    r"^(?:\d+|sida|protokoll|föredragningslista|_+|\d{1,2}\.\d{1,2}\.\d{4}|\W*)$", re.IGNORECASE
-)
-
-
-def _is_dnr_line(s: str) -> bool:
-    found = find_diarienummer(s)
-    return bool(found) and len(s) - (found[0].end - found[0].start) < 12
-
-
-def _protokoll_fi(text: str, lines: list[_Line], page_starts: list[tuple[int, int | None]]) -> list[_Span]:
-    markers = [(i, int(m.group(1))) for i, ln in enumerate(lines) if (m := _FI_MARKER.match(ln.text))]
-    groups: list[list[int]] = []  # [nr, first line, last line]
-    for i, n in markers:
-        if groups and groups[-1][0] == n:
-            groups[-1][2] = i
-        else:
-            groups.append([n, i, i])
-    if len(groups) < 1:
-        return []
-
-    def page_start_of(off: int) -> int:
-        return max((o for o, _ in page_starts if o <= off), default=0)
-
-    bounds: list[int] = []
-    for k, (_n, first, _last) in enumerate(groups):
-        ps = page_start_of(lines[first].start) if len(page_starts) > 1 else None
-        prev_end = lines[groups[k - 1][2]].end if k else 0
-        # the § begins at the top of the page that carries its marker, unless the
-        # previous § ends on that same page (then right after the previous marker)
-        bounds.append(ps if ps is not None and ps >= prev_end else prev_end)
-    spans: list[_Span] = []
-    if text[: bounds[0]].strip():
-        spans.append(_Span(0, bounds[0], "text", rubrik="Protokollets inledning"))
-    for k, (n, _first, _last) in enumerate(groups):
-        end = bounds[k + 1] if k + 1 < len(groups) else len(text)
-        body = [ln.text for ln in _lines(text[bounds[k] : end]) if ln.text and not _FI_JUNK.match(ln.text)]
-        # the title is the first line that is not the § marker or the case number
-        title = next((b for b in body if not _FI_MARKER.match(b) and not _is_dnr_line(b)), None)
-        dnr = next((_dnr_of_line(b) for b in body[:8] if _DNR_LINE.match(b) or _is_dnr_line(b)), None)
-        spans.append(_Span(bounds[k], end, "paragraf", rubrik=title, paragraf_nr=n, dnr=dnr))
-    return spans
-
-
 # ---------------------------------------------------------------- kallelse / tjänsteskrivelse
 _TS_HEADER = re.compile(r"^(?:Upprättad\s*:|Diarienummer\s*:\s*\S|Tjänsteskrivelse$)", re.IGNORECASE)
 _TS_CONFIRM = re.compile(
@@ -449,15 +166,15 @@ _TS_CONFIRM = re.compile(
 _ORG_LINE = re.compile(r"(förvaltningen|kontoret|nämnden)$", re.IGNORECASE)
 
 
-def _ts_starts(lines: list[_Line]) -> list[int]:
+def _ts_starts(lines: list[Line]) -> list[int]:
     """Line indexes where a tjänsteskrivelse begins (header block confirmed by a förslag/sammanfattning)."""
     out: list[int] = []
     for i, ln in enumerate(lines):
-        if not _TS_HEADER.match(_clean_heading(ln.text)):
+        if not _TS_HEADER.match(clean_heading(ln.text)):
             continue
         if out and i - out[-1] <= 4:  # the same header block (Upprättad + Diarienummer)
             continue
-        if not any(_TS_CONFIRM.match(_clean_heading(x.text)) for x in lines[i : i + 40]):
+        if not any(_TS_CONFIRM.match(clean_heading(x.text)) for x in lines[i : i + 40]):
             continue
         prev = [j for j in range(i - 1, max(-1, i - 4), -1) if lines[j].text]
         if prev and _ORG_LINE.search(lines[prev[0]].text) and len(lines[prev[0]].text) < 40:
@@ -473,7 +190,7 @@ _END_LABELS = {"skickas_till"}
 _ATTACHMENT_START = re.compile(r"^(?:#{1,3}\s|-{3,}$|[A-ZÅÄÖ][A-ZÅÄÖ \-]+\s(?:KOMMUN|STAD)$)")
 
 
-def _ts_core_end(text: str, lines: list[_Line], a: int, b: int) -> int:
+def _ts_core_end(text: str, lines: list[Line], a: int, b: int) -> int:
     """Line index where the tjänsteskrivelse proper ends and an attachment starts (b if none)."""
     last_label, last_kind = None, None
     for i in range(a + 1, b):
@@ -507,7 +224,7 @@ def _ts_core_end(text: str, lines: list[_Line], a: int, b: int) -> int:
     return i
 
 
-def _ts_meta(text: str, lines: list[_Line], a: int, b: int) -> tuple[str | None, dt.date | None, str | None]:
+def _ts_meta(text: str, lines: list[Line], a: int, b: int) -> tuple[str | None, dt.date | None, str | None]:
     """(dnr, date, rubrik) of the tjänsteskrivelse in lines [a, b)."""
     head = [ln.text for ln in lines[a : min(b, a + 14)] if ln.text]
     head_text = "\n".join(head)
@@ -516,7 +233,7 @@ def _ts_meta(text: str, lines: list[_Line], a: int, b: int) -> tuple[str | None,
     rubrik = None
     for i in range(a, min(b, a + 40)):
         if part_kind(lines[i].text) in ("forslag", "arende"):
-            prev = [_clean_heading(ln.text) for ln in lines[a:i] if ln.text]
+            prev = [clean_heading(ln.text) for ln in lines[a:i] if ln.text]
             prev = [
                 p
                 for p in prev
@@ -527,17 +244,17 @@ def _ts_meta(text: str, lines: list[_Line], a: int, b: int) -> tuple[str | None,
     return (dnrs[0].display if dnrs else None), (dates[0][1] if dates else None), rubrik
 
 
-def _tjansteskrivelser(text: str, lines: list[_Line], doctype: str, doc_dnr: str | None) -> list[_Span]:
+def _tjansteskrivelser(text: str, lines: list[Line], doctype: str, doc_dnr: str | None) -> list[Span]:
     starts = _ts_starts(lines)
     if doctype == "tjansteskrivelse" and (not starts or len(text[: lines[starts[0]].start].split()) < 40):
         starts = [0] + [s for s in starts if s > 0 and len(text[: lines[s].start].split()) >= 40]
     if not starts:
         return []
-    spans: list[_Span] = []
+    spans: list[Span] = []
     if starts[0] > 0 and text[: lines[starts[0]].start].strip():
         kind: SectionKind = "dagordning" if doctype == "kallelse" else "text"
         spans.append(
-            _Span(0, lines[starts[0]].start, kind, rubrik="Dagordning" if kind == "dagordning" else None)
+            Span(0, lines[starts[0]].start, kind, rubrik="Dagordning" if kind == "dagordning" else None)
         )
     for k, a in enumerate(starts):
         b = starts[k + 1] if k + 1 < len(starts) else len(lines)
@@ -545,25 +262,15 @@ def _tjansteskrivelser(text: str, lines: list[_Line], doctype: str, doc_dnr: str
         dnr, datum, rubrik = _ts_meta(text, lines, a, b)
         core = _ts_core_end(text, lines, a, b)
         core_off = lines[core].start if core < len(lines) else len(text)
-        spans.append(_Span(lines[a].start, core_off, "tjansteskrivelse", rubrik=rubrik, dnr=dnr, datum=datum))
+        spans.append(Span(lines[a].start, core_off, "tjansteskrivelse", rubrik=rubrik, dnr=dnr, datum=datum))
         if core < b:
-            title = _clean_heading(lines[core].text)
+            title = clean_heading(lines[core].text)
             base = [rubrik] if rubrik else []
             spans.extend(_split_headings(text, core_off, end_off, base, dnr, title))
     return spans
 
 
 # ---------------------------------------------------------------- assembly
-def _page_starts(raw: RawDocument) -> list[tuple[int, int | None]]:
-    """(offset in raw.text, page number) per non-empty page, matching RawDocument.text's joining."""
-    out, pos = [], 0
-    for p in raw.pages:
-        if p.text:
-            out.append((pos, p.page))
-            pos += len(p.text) + 2
-    return out
-
-
 _TITLE_WORD = re.compile(
     r"(plan|budget\w*|strategi|program|riktlinje[rn]?|policy|rapport|månadsbrev|verksamhetsberättelse|"
     r"årsbokslut|årsredovisning|anvisningar)\b",
@@ -572,7 +279,7 @@ _TITLE_WORD = re.compile(
 
 
 def _title(
-    text: str, doctype: str, namnd: str | None, datum: dt.date | None, spans: list[_Span]
+    text: str, doctype: str, namnd: str | None, datum: dt.date | None, spans: list[Span]
 ) -> str | None:
     if doctype in ("protokoll", "kallelse"):
         return " ".join(
@@ -581,19 +288,19 @@ def _title(
     ts = next((s.rubrik for s in spans if s.kind == "tjansteskrivelse" and s.rubrik), None)
     if ts:
         return ts
-    lines = _lines(text[:2500])
+    lines = split_lines(text[:2500])
     for ln in lines:
-        title = _clean_heading(ln.text)
+        title = clean_heading(ln.text)
         if 0 < len(title.split()) <= 8 and _TITLE_WORD.search(title) and not _TOC.search(title):
             return title
     for i in range(len(lines)):
         h = _heading_level(lines, i)
         if h:
             return h[1]
-    return next((_clean_heading(ln.text) for ln in lines if len(ln.text.split()) >= 2), None)
+    return next((clean_heading(ln.text) for ln in lines if len(ln.text.split()) >= 2), None)
 
 
-def _registry_codes(doc_dnr: str | None, spans: list[_Span]) -> list[str]:
+def _registry_codes(doc_dnr: str | None, spans: list[Span]) -> list[str]:
     """Registry letters of the document's dnr, else the most common among its sections' ("KS")."""
     def letters(d: str) -> str:
         return "-".join(re.findall(r"[A-ZÅÄÖ]+", d.upper()))
@@ -617,16 +324,16 @@ def segment(raw: RawDocument) -> ParsedDocument:
     doc_id = raw.sha256[:16]
     doctype = detect_doctype(text)
     doc_dnr = detect_own_dnr(text, doctype)
-    lines = _lines(text)
-    page_starts = _page_starts(raw)
+    lines = split_lines(text)
+    starts = page_starts(raw)
 
-    spans: list[_Span] = []
+    spans: list[Span] = []
     if doctype == "protokoll":
-        spans = _protokoll_se(text, lines) or _protokoll_fi(text, lines, page_starts)
+        spans = protokoll_se(text, lines) or protokoll_fi(text, lines, starts)
     elif doctype in ("kallelse", "tjansteskrivelse"):
         spans = _tjansteskrivelser(text, lines, doctype, doc_dnr)
         if not spans and doctype == "kallelse":
-            spans = _protokoll_fi(text, lines, page_starts)
+            spans = protokoll_fi(text, lines, starts)
     if not spans:
         spans = _split_headings(text, 0, len(text), [], doc_dnr, None)
 
@@ -655,13 +362,13 @@ def segment(raw: RawDocument) -> ParsedDocument:
         evidence=evidence,
         issues=[PageIssue(page=p.page, status=p.status, note=p.note) for p in raw.pages if p.status != "ok"],
     )
-    sections = [_section(text, s, k, doc_id, doc_dnr, page_starts) for k, s in enumerate(spans)]
+    sections = [_section(text, s, k, doc_id, doc_dnr, starts) for k, s in enumerate(spans)]
     return ParsedDocument(document=document, sections=[s for s in sections if s.text])
 
 
 def _section(
     text: str,
-    s: _Span,
+    s: Span,
     index: int,
     doc_id: str,
     doc_dnr: str | None,
