@@ -340,7 +340,7 @@ def _ingest_locked(
             summary.documents_pruned = len(store.prune_missing())
         changed = summary.documents_new + summary.documents_updated + summary.documents_pruned
         if changed or summary.stray_vectors_removed or written:
-            store.rebuild_lexical()
+            store.update_lexical()  # one segment for what changed, not a rebuild of the archive
             store.bump_generation()  # readers in other processes reopen BM25 and Chroma
         summary.total_seconds = time.perf_counter() - t0
         if own_store:

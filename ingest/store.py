@@ -13,8 +13,9 @@ A crash after 1 leaves vectors SQLite does not know; after 2, the old version's
 vectors. ``reconcile()`` (run at the start of every ingest) deletes every vector whose
 chunk id is not in SQLite, and retrieval only returns chunks SQLite has, so an
 interrupted ingest never leaves a half-written document visible.
-The BM25 index is rebuilt from SQLite's chunks and stamped with a fingerprint of
-their ids; a reader whose fingerprint disagrees rebuilds it.
+The BM25 index is updated from SQLite's chunks by segments (``update_lexical``: the
+documents written since its stamp, never the whole archive) and carries a fingerprint of
+its ids; a reader whose fingerprint disagrees brings it in step the same way.
 
 One writer, many readers: writers hold the data directory's lock (ingest/lock.py) and
 bump the ``generation`` stamp in ``meta`` when they finish. A reader in another process
@@ -140,6 +141,8 @@ class Store:
         self._lock = threading.RLock()
         self._collection = None
         self._lexical: LexicalIndex | None = None
+        # the last index this store loaded or wrote: the base of the next update (not reset by writes)
+        self._lexical_base: LexicalIndex | None = None
         self._facets: tuple[tuple, dict[str, Any]] | None = None
         self._generation = self.get_meta("generation")
 
@@ -484,18 +487,60 @@ class Store:
             return self._lexical
         ids = self.chunk_ids()
         index = LexicalIndex.load(self.dir / "lexical")
-        if index is None or index.fingerprint != fingerprint_of(ids):
+        if index is None:
             index = self.rebuild_lexical(ids)
-        self._lexical = index
+        elif index.fingerprint != fingerprint_of(ids):
+            self._lexical_base = index
+            index = self.update_lexical()
+        self._lexical = self._lexical_base = index
         return index
 
+    def _lexical_stamp(self) -> str:
+        return self._rows("SELECT MAX(ingested_at) FROM documents")[0][0] or ""
+
     def rebuild_lexical(self, ids: list[str] | None = None) -> LexicalIndex:
-        ids = ids if ids is not None else self.chunk_ids()
-        chunks = self.get_chunks(ids)
-        index = LexicalIndex.build(ids, [chunks[i].embed_text for i in ids])
-        index.save(self.dir / "lexical")
-        self._lexical = index
-        return index
+        """Build the BM25 index anew from every chunk in SQLite (cost proportional to the archive)."""
+        with self._lock:
+            stamp = self._lexical_stamp()
+            ids = ids if ids is not None else self.chunk_ids()
+            chunks = self.get_chunks(ids)
+            index = LexicalIndex.build(ids, [chunks[i].embed_text for i in ids], stamp=stamp)
+            index.save(self.dir / "lexical")
+            self._lexical = self._lexical_base = index
+            return index
+
+    def update_lexical(self) -> LexicalIndex:
+        """Bring the BM25 index in step with SQLite with one new segment (ingest/lexical.py).
+
+        Chunks SQLite no longer holds are deleted; chunks SQLite holds that the index lacks,
+        and every chunk of a document written at or after the index's stamp (the newest
+        ``ingested_at`` it has seen: a re-parse keeps its chunk ids but not their text), are
+        (re)indexed. Cost: the changed documents, not the archive. Rebuilds when there is no
+        readable index or it has no stamp.
+        """
+        with self._lock:
+            base = self._lexical_base or LexicalIndex.load(self.dir / "lexical")
+            if base is None or not base.stamp:
+                return self.rebuild_lexical()
+            stamp = self._lexical_stamp()
+            ids = set(self.chunk_ids())
+            have = set(base.ids)
+            fresh = {
+                r[0]
+                for r in self._rows(
+                    "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.ingested_at >= ?",
+                    [base.stamp],
+                )
+            }
+            add = sorted((ids - have) | (fresh & ids))
+            remove = have - ids
+            index = base
+            if add or remove or stamp != base.stamp:
+                chunks = self.get_chunks(add)
+                index = base.updated(add, [chunks[i].embed_text for i in add], remove, stamp=stamp)
+                index.save(self.dir / "lexical")
+            self._lexical = self._lexical_base = index
+            return index
 
     def facets(self) -> dict[str, Any]:
         """What the store holds, for filters: kommuner, nämnder, document types, date span.
