@@ -165,7 +165,7 @@ def retrieve(
     # e5 reads "barnutredingar" as a different word while BM25 has its own typo repair
     lexical = store.lexical()
     qvec = assistant.embedder.embed_query(lexical.restore(parsed.search_text))
-    for rank, (cid, _sim) in enumerate(store.dense_search(qvec, n, _where(f))):
+    for rank, (cid, _sim) in enumerate(store.dense_search(qvec, n, _where(f), allowed=allowed)):
         ranks[cid].append(rank)
     # lexical
     for rank, (cid, _score) in enumerate(lexical.search(parsed.search_text, n, allowed_ids=allowed)):

@@ -91,6 +91,11 @@ class RetrievalSettings(BaseSettings):
     k: int = Field(10, description="passages returned by search/ask")
     candidates: int = Field(40, description="candidates taken from each retriever before fusion")
     rrf_k: int = Field(60, description="reciprocal rank fusion constant")
+    exact_filter_max: int = Field(
+        200_000,
+        description="a filtered dense search scores the chunks that pass the filters exactly (vectors held "
+        "in memory) when they are at most this many, else Chroma's filtered HNSW; 0 = always Chroma",
+    )
     reranker: str | None = Field(
         None, description="optional cross-encoder model name/path (none ships offline)"
     )
