@@ -39,11 +39,13 @@ _DATE_RES = (
 _PROTOKOLL_LINE = re.compile(
     r"^\s*(?i:sammanträdesprotokoll|protokoll|justerat protokoll|protokollsutdrag)(?:\s+\d+/\d{4})?\s*$"
     # a letterhead line that ends in the word, as OCR reads it ("ALINGSÅS Protokoll")
-    r"|^[^\n]{0,30}\b(?:Protokoll|PROTOKOLL|Protokollsutdrag)\s*$",
+    r"|^[^\n]{0,30}\b(?:Protokoll|PROTOKOLL|Protokollsutdrag)\s*$"
+    # a Markdown title: "# Socialnämnden – Protokoll 2026-06-16"
+    r"|^#{1,3}\s[^\n]{0,40}\b(?:Protokoll|Sammanträdesprotokoll|Protokollsutdrag)\b[^\n]{0,20}$",
     re.MULTILINE,
 )
 # "§ 23 Rubrik", "§ 113  2026.266 KS" (a dnr on the § line), "23 §"
-_PARAGRAF_LINE = re.compile(r"^\s*(?:§\s*\d+\s+(?:[A-ZÅÄÖ]|(?:19|20)\d\d[.\-])|\d+\s*§\s*$)", re.MULTILINE)
+_PARAGRAF_LINE = re.compile(r"^[\s#*]*(?:§\s*\d+\s+(?:[A-ZÅÄÖ]|(?:19|20)\d\d[.\-])|\d+\s*§\s*$)", re.MULTILINE)
 _KALLELSE_LINE = re.compile(
     r"^\s*(?:kallelse\b.{0,50}|föredragningslista|dagordning|sammanträde i \S+)\s*$",
     re.IGNORECASE | re.MULTILINE,
@@ -86,7 +88,8 @@ def detect_doctype(text: str) -> DocType:
     n_kall = len(_KALLELSE_LINE.findall(text))
     # A Finnish föredragningslista has "188 §" headings too; it is told apart by
     # which of the two title words its page headers repeat.
-    if n_prot > n_kall and n_paragraf >= 2:
+    # one § is enough when the head calls itself a protokoll: a protokollsutdrag of a single §
+    if n_prot > n_kall and (n_paragraf >= 2 or (n_paragraf == 1 and _PROTOKOLL_LINE.search(head))):
         return "protokoll"
     if n_kall:
         return "kallelse"
@@ -192,11 +195,10 @@ def _dates(text: str) -> list[tuple[int, dt.date]]:
     return sorted(out)
 
 
-_DATE_LABEL_RE = re.compile(
-    # whole words only: "beslutade den 17 april" quotes another decision, "Beslutad:" labels this one
-    r"\b(Sammanträdesdatum|Sammanträdestid|Sammanträdest\w*|Tid och plats|Datum|Upprättad|Beslutad|Mötesdatum)\b",
-    re.IGNORECASE,
-)
+_DATE_LABELS = r"Sammanträdesdatum|Sammanträdestid|Sammanträdest\w*|Tid och plats|Datum|Upprättad|Beslutad|Mötesdatum"
+# A label starts its line or ends in a colon: "Datum: 2026-06-02", "Sammanträdestid\n15.9.2022";
+# "beslutade den 17 april" or "… utan datum." in running text is no label.
+_DATE_LABEL_RE = re.compile(rf"(?im)(?:^[ \t]*(?:{_DATE_LABELS})\b|\b(?:{_DATE_LABELS})[ \t]*:)")
 
 
 def find_dates(text: str) -> list[tuple[int, dt.date]]:

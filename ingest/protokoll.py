@@ -135,7 +135,15 @@ def protokoll_se(text: str, lines: list[Line]) -> list[Span]:
                     break
         if dnr is None:
             ahead = [j for j in range(i + 1, min(len(lines), i + 12)) if lines[j].text][:4]
-            dnr = next((dnr_of_line(lines[j].text) for j in ahead if _DNR_LINE.match(lines[j].text)), None)
+            # a "Diarienummer …" line under the heading, or a line that is only the dnr ("2026.084 SN")
+            dnr = next(
+                (
+                    dnr_of_line(lines[j].text)
+                    for k, j in enumerate(ahead)
+                    if _DNR_LINE.match(lines[j].text) or (k < 2 and is_dnr_line(lines[j].text))
+                ),
+                None,
+            )
         starts.append((start, dnr))
     first_toc = min((h.line for h in toc if h.line < chosen[0].line), default=None)
     intro_end = starts[0][0]
@@ -155,6 +163,7 @@ def protokoll_se(text: str, lines: list[Line]) -> list[Span]:
 
 # ---------------------------------------------------------------- protokoll, Finnish-Swedish style
 _FI_MARKER = re.compile(r"^(\d{1,4})\s*§$")
+_FI_TITLE_MARK = re.compile(r"^\d{1,4}\s*§\s*")
 _FI_JUNK = re.compile(
     r"^(?:\d+|sida|protokoll|föredragningslista|_+|\d{1,2}\.\d{1,2}\.\d{4}|\W*)$", re.IGNORECASE
 )
@@ -189,6 +198,85 @@ def protokoll_fi(text: str, lines: list[Line], page_starts: list[tuple[int, int 
         body = [ln.text for ln in split_lines(text[bounds[k] : end]) if ln.text and not _FI_JUNK.match(ln.text)]
         # the title is the first line that is not the § marker or the case number
         title = next((b for b in body if not _FI_MARKER.match(b) and not is_dnr_line(b)), None)
+        title = _FI_TITLE_MARK.sub("", title) if title else None  # "14§ Lägesrapport …"
         dnr = next((dnr_of_line(b) for b in body[:8] if _DNR_LINE.match(b) or is_dnr_line(b)), None)
         spans.append(Span(bounds[k], end, "paragraf", rubrik=title, paragraf_nr=n, dnr=dnr))
+    return spans
+
+
+# ---------------------------------------------------------------- the table of contents as a map
+# "2 § Val av protokolljusterare ........ 2", "§ 14 Godkännande av dagordning ..... 3"
+_DOTTED_ENTRY = re.compile(
+    r"^(?:§\s*(\d{1,4})|(\d{1,4})\s*§)\s+(\S.*?)\s*(?:\.{3,}|…{2,}|\t)\s*\d{0,3}\s*$"
+)
+#: A body heading holds most of the words of the map's title (OCR and garbled text layers
+#: lose a letter here and there: "beslutfrhet" for "beslutförhet").
+TITLE_MATCH = 0.7
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def map_entries(text: str, lines: list[Line]) -> list[tuple[int, int, str]]:
+    """(line index, § number, title) of each table-of-contents entry of a protokoll or agenda."""
+    out = []
+    for i, ln in enumerate(lines):
+        m = _DOTTED_ENTRY.match(clean_heading(ln.text))
+        if m:
+            out.append((i, int(m.group(1) or m.group(2)), m.group(3).strip()))
+    if not out:
+        out = [(h.line, h.nr, h.title) for h in _toc_entries(_se_heads(text, lines)) if h.title]
+    return out
+
+
+def _words(s: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(s)]
+
+
+def _is_title_line(line: str, title_words: list[str]) -> bool:
+    words = _words(line)
+    if not words or not title_words or len(words) > len(title_words) + 4:
+        return False
+    have = set(words)
+    return sum(w in have for w in title_words) >= TITLE_MATCH * len(title_words)
+
+
+def fill_from_map(
+    text: str, lines: list[Line], spans: list[Span], page_starts: list[tuple[int, int | None]]
+) -> list[Span]:
+    """Add the §§ a table of contents lists but whose marker was not found, cut at their title.
+
+    Args:
+        text: the document text.
+        lines: its lines.
+        spans: the spans found by the § markers (paragraf spans and others, in order).
+        page_starts: (offset, page) of each page; a § found near a page's top starts with the page.
+    """
+    entries = map_entries(text, lines)
+    found = {s.paragraf_nr for s in spans if s.kind == "paragraf"}
+    missing = [(i, n, t) for i, n, t in entries if n not in found]
+    if not missing or not found:
+        return spans
+    map_end = lines[max(i for i, _, _ in entries)].end
+    tops = sorted(o for o, _ in page_starts)
+    for _i, nr, title in sorted(missing, key=lambda e: e[1]):
+        title_words = _words(title)[:8]
+        host = max(
+            (s for s in spans if s.kind == "paragraf" and s.paragraf_nr is not None and s.paragraf_nr < nr),
+            key=lambda s: s.paragraf_nr or 0,
+            default=None,
+        )
+        if host is None:
+            continue
+        body = [k for k, ln in enumerate(lines) if max(host.start, map_end) < ln.start < host.end]
+        hit = next((k for k in body[1:] if _is_title_line(lines[k].text, title_words)), None)
+        if hit is None:
+            continue
+        start = lines[hit].start
+        top = max((o for o in tops if o <= start), default=None)
+        if top is not None and top > host.start and len(text[top:start].split()) <= 12:
+            start = top  # the page's header lines belong to the § that the page holds
+        head_lines = [ln.text for ln in lines[hit : hit + 8] if ln.text]
+        dnr = next((dnr_of_line(b) for b in head_lines if _DNR_LINE.match(b) or is_dnr_line(b)), None)
+        new = Span(start, host.end, "paragraf", rubrik=title, paragraf_nr=nr, dnr=dnr)
+        host.end = start
+        spans.insert(spans.index(host) + 1, new)
     return spans

@@ -42,7 +42,7 @@ from ingest.metadata import (
     read_organ,
 )
 from ingest.parts import find_parts, part_kind
-from ingest.protokoll import protokoll_fi, protokoll_se
+from ingest.protokoll import fill_from_map, protokoll_fi, protokoll_se
 from ingest.spans import Line, Span, clean_heading, page_starts, split_lines
 
 __all__ = ["find_parts", "format_report", "part_kind", "segment"]
@@ -334,6 +334,8 @@ def segment(raw: RawDocument) -> ParsedDocument:
         spans = _tjansteskrivelser(text, lines, doctype, doc_dnr)
         if not spans and doctype == "kallelse":
             spans = protokoll_fi(text, lines, starts)
+    if any(s.kind == "paragraf" for s in spans):
+        spans = fill_from_map(text, lines, spans, starts)
     if not spans:
         spans = _split_headings(text, 0, len(text), [], doc_dnr, None)
 
