@@ -211,7 +211,9 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     web = get_settings().web
-    uvicorn.run("web.app:create_app", factory=True, host=host or web.host, port=port or web.port)
+    uvicorn.run(
+        "web.app:create_app", factory=True, host=host or web.host, port=port or web.port, server_header=False
+    )
 
 
 if __name__ == "__main__":

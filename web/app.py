@@ -16,6 +16,7 @@ from assistent.api import Assistant
 from assistent.settings import Settings, get_settings
 from web.errors import install_error_handler
 from web.limits import BodyLimitMiddleware
+from web.security import SecurityHeadersMiddleware
 from web.routes import admin, api, browse, chat, sources
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = assistant
     app.state.settings = settings
     app.add_middleware(BodyLimitMiddleware, settings=settings.web, upload_paths={admin.UPLOAD_PATH})
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on errors and static files
     install_error_handler(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (chat.router, sources.router, browse.router, admin.router, api.router, api.health_router):

@@ -12,6 +12,10 @@ from assistent.api import Assistant
 from assistent.settings import Settings
 
 ADMIN_COOKIE = "namnd_admin"
+ADMIN_LOCAL_ONLY = (
+    "Dokumentadministrationen är bara öppen från den här datorn när ingen administratörsnyckel är satt. "
+    "Sätt ASSISTENT_WEB_ADMIN_TOKEN för att administrera över nätet."
+)
 
 
 def get_assistant(request: Request) -> Assistant:
@@ -32,10 +36,13 @@ def admin_cookie_value(token: str) -> str:
 
 
 def is_admin(request: Request, settings: Settings) -> bool:
-    """True when no token is configured, or the request carries it (header or login cookie)."""
+    """True when the request carries the token (header or login cookie), or no token is configured
+    and the request comes straight from this machine (see web/security.py)."""
+    from web.security import is_loopback_client
+
     token = settings.web.admin_token
     if not token:
-        return True
+        return is_loopback_client(request)
     cookie = request.cookies.get(ADMIN_COOKIE, "")
     return token_matches(request.headers.get("X-Admin-Token", ""), settings) or hmac.compare_digest(
         cookie.encode(), admin_cookie_value(token).encode()
@@ -49,7 +56,13 @@ def token_matches(given: str, settings: Settings) -> bool:
 
 
 def require_admin(request: Request, settings: SettingsDep) -> None:
+    from web.security import is_same_origin
+
+    if not is_same_origin(request) and request.method not in ("GET", "HEAD"):
+        raise HTTPException(403, "Förfrågan kom från en annan webbplats och avvisades.")
     if not is_admin(request, settings):
+        if not settings.web.admin_token:
+            raise HTTPException(403, ADMIN_LOCAL_ONLY)
         raise HTTPException(401)
 
 

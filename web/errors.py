@@ -5,6 +5,7 @@ fragment, or JSON for /api/. Every handler registration points at ``handle_error
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -46,7 +47,9 @@ def describe(exc: Exception) -> tuple[int, str]:
         named = ", ".join(_FIELD_NAMES.get(f, f) for f in fields) or "förfrågan"
         return 422, f"Kontrollera {named}: värdet saknas, är för långt eller har fel format."
     if isinstance(exc, StarletteHTTPException):
-        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code not in _HTTP_MESSAGES else None
+        # a detail of our own (Swedish) is shown; Starlette's default ('Forbidden') gives way to ours
+        own = isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase
+        detail = exc.detail if own and (exc.status_code not in _HTTP_MESSAGES or exc.status_code == 403) else None
         return exc.status_code, detail or _HTTP_MESSAGES.get(exc.status_code, UNEXPECTED)
     return 500, UNEXPECTED
 

@@ -16,6 +16,11 @@ from web.app import create_app
 from web.deps import get_assistant
 
 
+#: The client address of the test clients: this machine, as for an operator on the server
+#: (without an admin token the admin is open only to loopback; see web/security.py).
+LOCAL = ("127.0.0.1", 50000)
+
+
 @pytest.fixture(scope="session")
 def corpus_app(assistant):
     return create_app(assistant=assistant)
@@ -24,7 +29,7 @@ def corpus_app(assistant):
 @pytest.fixture
 def client(corpus_app) -> TestClient:
     """HTML/JSON client over the example corpus (no lifespan: the fixture model is already loaded)."""
-    return TestClient(corpus_app)
+    return TestClient(corpus_app, client=LOCAL)
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def fresh(settings):
 
 @pytest.fixture
 def fresh_client(fresh) -> TestClient:
-    return TestClient(create_app(assistant=fresh))
+    return TestClient(create_app(assistant=fresh), client=LOCAL)
 
 
 CITED = Citation(
@@ -104,4 +109,4 @@ def fake_app(settings):
 
 @pytest.fixture
 def fake_client(fake_app) -> TestClient:
-    return TestClient(fake_app, raise_server_exceptions=False)
+    return TestClient(fake_app, raise_server_exceptions=False, client=LOCAL)

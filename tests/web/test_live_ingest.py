@@ -72,7 +72,9 @@ def test_server_sees_cli_ingest_without_restart_and_never_fails(tmp_path, settin
 
             found = http.get("/api/search", params={"q": "öppettider biblioteket", "dokumenttyp": "ovrigt"}).json()
             assert [p["fil"] for p in found["passages"]][:1] == ["b.txt"]
-            assert http.get("/healthz").json()["documents"] == 2
+            health = http.get("/healthz")
+            assert health.json()["documents"] == 2
+            assert "server" not in health.headers  # `assistent serve` sends no uvicorn banner
         assert statuses and set(statuses) == {200}, statuses
     finally:
         stop_asking.set()

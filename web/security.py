@@ -1,0 +1,94 @@
+"""Security headers on every response, and the checks that keep the admin to its owner.
+
+Headers (also on errors, static files and the answer stream): a CSP allowing only the
+page's own scripts and styles (the templates have no inline script or style; htmx's own
+indicator style is turned off in layout.html and lives in app.css), no framing, no MIME
+sniffing, no referrer to other sites. uvicorn's ``Server`` banner is switched off where the
+server starts (``assistent serve``).
+
+Admin without ``ASSISTENT_WEB_ADMIN_TOKEN``: only requests from this machine (loopback),
+and never requests that came through a proxy (they carry ``X-Forwarded-For``/``Forwarded``;
+behind a proxy on the same machine every client would otherwise look local). State-changing
+admin requests from a browser must come from the same origin (``Origin``/``Sec-Fetch-Site``),
+so another site cannot make a logged-in browser upload files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+#: FastAPI's /docs and /redoc pages load Swagger UI/ReDoc from jsDelivr with an inline
+#: bootstrap script; they hold no user content, so only they get this looser policy.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' https://fonts.gstatic.com; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+_DOCS_PATHS = {"/docs", "/redoc", "/docs/oauth2-redirect"}
+HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+_RAW = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+_RAW_DOCS = [(k, DOCS_CSP.encode() if k == b"content-security-policy" else v) for k, v in _RAW]
+
+
+class SecurityHeadersMiddleware:
+    """Add HEADERS to every HTTP response (pure ASGI, so streaming responses keep streaming)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        extra = _RAW_DOCS if scope["path"] in _DOCS_PATHS else _RAW
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in extra}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names and k.lower() != b"server"]
+                message = {**message, "headers": kept + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def is_loopback_client(request: Request) -> bool:
+    """True when the request comes straight from this machine (not through a proxy)."""
+    if request.headers.get("x-forwarded-for") or request.headers.get("forwarded"):
+        return False
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_same_origin(request: Request) -> bool:
+    """False when a browser says the request comes from another site (CSRF); True for non-browser clients."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # curl, scripts with X-Admin-Token; browsers send Origin on cross-site POSTs
+    if origin == "null":
+        return False
+    host = request.headers.get("host", "")
+    return urlsplit(origin).netloc.lower() == host.lower()
