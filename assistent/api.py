@@ -108,7 +108,7 @@ class Assistant:
 
         query, k = check_question(query), check_k(k, self.settings.retrieval.k)
         hits = retrieve(self, query, filters=filters, k=k, history=check_history(history))
-        return SearchResult(query=query, passages=hits.passages)
+        return self._shown(SearchResult(query=query, passages=hits.passages))
 
     def ask(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
         """Answer a question with citations (generative when an LLM is configured, else extractive).
@@ -133,8 +133,20 @@ class Assistant:
         from assistent.limits import check_history, check_question
 
         question, history = check_question(question), check_history(history)
+        events = answer_stream(self, question, filters=filters, history=history)
+        if self.settings.privacy.mask_personnummer:
+            from assistent.privacy import mask_stream
 
-        yield from answer_stream(self, question, filters=filters, history=history)
+            events = mask_stream(events)
+        yield from events
+
+    def _shown(self, value):
+        """What leaves the assistant: personnummer masked unless settings.privacy says otherwise."""
+        if not self.settings.privacy.mask_personnummer:
+            return value
+        from assistent.privacy import mask_value
+
+        return mask_value(value)
 
     # ------------------------------------------------------------------ browsing
     def documents(self) -> list[tuple[Document, int, int, str]]:
@@ -149,16 +161,16 @@ class Assistant:
 
     def sections(self, doc_id: str) -> list[Section]:
         self.document(doc_id)
-        return self.store.sections_of(doc_id)
+        return self._shown(self.store.sections_of(doc_id))
 
     def section(self, section_id: str) -> SectionView:
         section = self.store.get_section(section_id)
         if section is None:
             raise NotFoundError(f"Avsnittet {section_id} finns inte i arkivet.")
         return SectionView(
-            section=section,
+            section=self._shown(section),
             document=self.document(section.document_id),
-            chunks=self.store.chunks_of_section(section_id),
+            chunks=self._shown(self.store.chunks_of_section(section_id)),
         )
 
     def case_timeline(self, dnr: str) -> list[tuple[Document, Section]]:
@@ -169,7 +181,7 @@ class Assistant:
         found: dict[str, Section] = {s.id: s for s in self.store.sections_by_dnr(norm)}
         for s in self.store.sections_mentioning(dnr, norm):
             found.setdefault(s.id, s)
-        rows = [(self.document(s.document_id), s) for s in found.values()]
+        rows = [(self.document(s.document_id), self._shown(s)) for s in found.values()]
         rows.sort(key=lambda r: ((r[1].datum or r[0].datum or _MIN_DATE), r[0].fil, r[1].index))
         return rows
 

@@ -16,6 +16,8 @@ QUESTION_EMPTY = "Frågan är tom."
 QUESTION_TOO_LONG = "Frågan är för lång ({n} tecken; högst {cap})."
 K_OUT_OF_RANGE = "Antal träffar måste vara ett heltal från 1 till {cap} (fick {k})."
 HISTORY_TOO_LONG = "Samtalet har för många tidigare frågor ({n}; högst {cap})."
+#: What a personnummer or samordningsnummer is shown as (assistent/privacy.py).
+PERSONNUMMER_MASK = "[personnummer]"
 STORE_BUSY = (
     "Arkivet skrivs redan av en annan körning{holder}. Vänta tills den är klar och försök igen; "
     "bara en inläsning åt gången kan ändra arkivet."

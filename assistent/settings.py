@@ -126,6 +126,16 @@ class WebSettings(BaseSettings):
     max_request_kb: int = Field(64, description="max size of a JSON/form request body (uploads excepted)")
 
 
+class PrivacySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTENT_PRIVACY_", **_ENV)
+
+    mask_personnummer: bool = Field(
+        True,
+        description="show personnummer/samordningsnummer as [personnummer] in answers, passages and the "
+        "source view (the stored documents keep them); false only for authorised use",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTENT_", **_ENV)
 
@@ -141,6 +151,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     # ---- derived paths and names -------------------------------------------------
     @property
