@@ -176,6 +176,8 @@ def score_document(gold: dict[str, Any], got: dict[str, Any] | None) -> dict[str
         else:
             c["item_gold"] += 1
             match = by_dnr.get(_dnr_key(g["diarienummer"]) or "")
+            if match is None and not g["diarienummer"]:  # an item without dnr: by its title
+                match = next((s for s in sections if s["rubrik"] and _title_match(g["rubrik"], [_fold(s["rubrik"])])), None)
             label = g["diarienummer"] or g["rubrik"]
             if match:
                 c["item_right"] += 1
@@ -213,7 +215,9 @@ def score_document(gold: dict[str, Any], got: dict[str, Any] | None) -> dict[str
                 diffs.append(f"{field}: {v}, guldet inget")
         elif v is None:
             c[f"{field}_empty"] += 1
-            diffs.append(f"{field}: tomt{' (flaggat)' if field in got.get('flagged', []) else ''}, guldet {g}")
+            flagged = {"namnd": "organ"}
+            flag = " (flaggat)" if field in {flagged.get(f, f) for f in got.get("flagged", [])} else ""
+            diffs.append(f"{field}: tomt{flag}, guldet {g}")
         elif _same_meta(field, g, v):
             c[f"{field}_right"] += 1
         else:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from wordfreq import zipf_frequency
 
 from assistent.records import PageText, RawDocument
+from ingest.dnr import find_diarienummer
 
 # ---------------------------------------------------------------- structure
 #: Heading lines that start a part of a § or tjänsteskrivelse; the segmenter needs them alone on a line.
@@ -135,8 +136,12 @@ def _line_key(line: str) -> str:
     # "Sida 3 av 12" and "Sida 4 av 12" are the same footer; but digits elsewhere are
     # content: "SN/2023:89" under the second tjänsteskrivelse of a file is not a repeat
     # of "SN/2023:1" under the first, and removing it would merge the two.
+    # A line holding a diarienummer is a case's, never page furniture: "NKBY/58/12.03.01/2023"
+    # ends like a page count ("01/2023") but differs from "NKBY/57/…" on the page before.
     norm = " ".join(line.split()).lower()
-    return re.sub(r"\d+", "#", norm) if _PAGE_NUMBER.search(norm) else norm
+    if _PAGE_NUMBER.search(norm) and not find_diarienummer(line):
+        return re.sub(r"\d+", "#", norm)
+    return norm
 
 
 def remove_repeated_lines(pages: list[PageText]) -> list[PageText]:

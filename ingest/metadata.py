@@ -260,6 +260,14 @@ _QUOTED_ORGAN = re.compile(r"\b(?:beslutade|har\s+(?:den\s+)?[\w ,.§]{0,40}beha
                            re.IGNORECASE)
 
 
+# "Organisation: Kultur- och fritidsnämnden" (Stratsys reports), "Beslutande instans: Kommunfullmäktige"
+_ORGAN_LABEL_RE = re.compile(
+    rf"\b(?:Organ|Organisation|Nämnd|Beslutande\s+(?:instans|organ)|Ansvarig\s+nämnd)[ \t]*:[ \t]*({_ORGAN})"
+)
+#: A date after these labels ends a reporting period, it is not the document's date.
+_PERIOD_LABEL_RE = re.compile(r"\b(?:Rapportperiod|Period|Avser\s+perioden|Per)\s*:?\s*$", re.IGNORECASE)
+
+
 def _title_block(text: str) -> list[str]:
     return _title_lines(text, TITLE_LINES)
 
@@ -305,6 +313,8 @@ def read_organ(text: str, dnr_codes: list[str] | None = None) -> FieldEvidence:
     """
     readings: list[tuple[float, str, str]] = []  # (confidence, organ, line)
     block = _title_block(text)
+    for m in _ORGAN_LABEL_RE.finditer(_head(text)):
+        readings.append((0.95, _canon_organ(m.group(1)), _line_at(_head(text), m.start())))
     for m in _MEETING_RE.finditer(_head(text)):
         readings.append((0.9, _canon_organ(m.group(1)), m.group(0)))
     for line in block:
@@ -342,9 +352,19 @@ def read_organ(text: str, dnr_codes: list[str] | None = None) -> FieldEvidence:
         conf = 0.3 + 0.3 * share if n >= 3 and n >= 2 * rest[0][1] else 0.3
         readings.append((conf, top, f"{n} omnämnanden"))
     if not readings:
-        return FieldEvidence(field="namnd", confidence=0.0, flagged=False)
+        return FieldEvidence(field="namnd", confidence=0.0, flagged=True)
     conf, organ, line = max(readings, key=lambda r: r[0])
-    return _evidence("namnd", organ, line, conf)
+    return _evidence("namnd", _best_spelling(organ, mentions), line, conf)
+
+
+def _best_spelling(organ: str, mentions: Counter[str]) -> str:
+    """The organ's most frequent spelling in the text: a garbled title page ("Rådet för
+    funktinnshndrade") yields to the name as the page headers print it."""
+    from rapidfuzz import fuzz
+
+    similar = [o for o in mentions if fuzz.ratio(o.lower(), organ.lower()) >= 85]
+    best = max(similar, key=lambda o: mentions[o], default=organ)
+    return best if mentions[best] > mentions.get(organ, 0) else organ
 
 
 def _evidence(field: MetaField, value: str | None, line: str | None, conf: float) -> FieldEvidence:
@@ -373,6 +393,9 @@ def read_date(text: str, doctype: DocType) -> FieldEvidence:
         if after:
             return _evidence("datum", after[0][1].isoformat(), _line_at(head, after[0][0]), 0.9)
     block_end = _block_end(head)
+    dates = [(o, d) for o, d in dates if not _PERIOD_LABEL_RE.search(head[max(0, o - 30) : o])]
+    if not dates:
+        return FieldEvidence(field="datum")
     off, d = dates[0]
     if off < block_end:
         conf = 0.8 if doctype in ("protokoll", "kallelse", "tjansteskrivelse") else 0.6
@@ -406,7 +429,7 @@ def read_kommun(text: str) -> FieldEvidence:
     """
     kommun = detect_kommun(text)
     if kommun is None:
-        return FieldEvidence(field="kommun")
+        return FieldEvidence(field="kommun", flagged=True)
     name = kommun.rsplit(" ", 1)[0] if kommun.endswith((" kommun", " stad")) else kommun
     base = name[:-1] if name.endswith("s") else name
     head = _head(text).lower()

@@ -90,7 +90,11 @@ def _chain(heads: list[_Head]) -> list[_Head]:
     while k >= 0:
         out.append(heads[k])
         k = best[k][2]
-    return out[::-1]
+    # A heading with its own dnr and title on the § line ("§ 85  2026.019 KS  Årsredovisning")
+    # is a § wherever it stands: a protokollsutdrag may hold § 89 before § 85.
+    numbers = {h.nr for h in out}
+    out += [h for h in heads if h.dnr and h.title and h.nr not in numbers and h.words >= TOC_ENTRY_MAX_WORDS]
+    return sorted(out, key=lambda h: h.line)
 
 
 def _toc_entries(heads: list[_Head]) -> list[_Head]:
@@ -213,6 +217,9 @@ _DOTTED_ENTRY = re.compile(
 #: lose a letter here and there: "beslutfrhet" for "beslutförhet").
 TITLE_MATCH = 0.7
 _WORD = re.compile(r"[^\W\d_]{3,}")
+#: Words a page may carry above a § heading that are still its header: letterhead, organ,
+#: date, page number and the case's dnr (Nykarleby's OCR'd pages: ~15 words).
+PAGE_HEAD_MAX_WORDS = 30
 
 
 def map_entries(text: str, lines: list[Line]) -> list[tuple[int, int, str]]:
@@ -271,10 +278,11 @@ def fill_from_map(
         if hit is None:
             continue
         start = lines[hit].start
-        top = max((o for o in tops if o <= start), default=None)
-        if top is not None and top > host.start and len(text[top:start].split()) <= 12:
-            start = top  # the page's header lines belong to the § that the page holds
-        head_lines = [ln.text for ln in lines[hit : hit + 8] if ln.text]
+        top = max((o for o in tops if o <= start and o > host.start), default=None)
+        if top is not None and len(text[top:start].split()) <= PAGE_HEAD_MAX_WORDS:
+            start = top  # the page's header lines (and a dnr line) belong to the § the page holds
+        first = next(k for k, ln in enumerate(lines) if ln.end >= start)
+        head_lines = [ln.text for ln in lines[first : hit + 8] if ln.text]
         dnr = next((dnr_of_line(b) for b in head_lines if _DNR_LINE.match(b) or is_dnr_line(b)), None)
         new = Span(start, host.end, "paragraf", rubrik=title, paragraf_nr=nr, dnr=dnr)
         host.end = start
