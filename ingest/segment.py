@@ -416,16 +416,31 @@ def format_report(parsed: list[ParsedDocument]) -> str:
     out: list[str] = []
     for pd in parsed:
         d = pd.document
+        kind = "Protokollsutdrag" if d.utdrag else DOCTYPE_LABELS.get(d.dokumenttyp, d.dokumenttyp)
         out.append(
-            f"{d.fil} | {DOCTYPE_LABELS.get(d.dokumenttyp, d.dokumenttyp)} | {d.kommun or '?'} | "
+            f"{d.fil} | {kind} | {d.kommun or '?'} | "
             f"{d.namnd or '?'} | {d.datum.isoformat() if d.datum else '?'} | dnr {d.diarienummer or '-'} | "
             f"{len(pd.sections)} avsnitt"
         )
+        for e in d.evidence:
+            if e.flagged:
+                read = f" (bästa läsning: {e.line[:60]!r}, säkerhet {e.confidence:.2f})" if e.line else ""
+                out.append(f"  ! {_FIELD_LABELS[e.field]} lämnades tomt: osäker läsning{read}")
+        out.append(f"  {'§/typ':<16} {'diarienummer':<18} {'rubrik':<60} [delar] sida")
         for s in pd.sections:
-            where = s.paragraf or s.kind
+            where = s.paragraf or _KIND_LABELS.get(s.kind, s.kind)
             parts = ",".join(dict.fromkeys(p.kind for p in s.parts)) or "-"
             rubrik = (s.rubrik or "")[:60]
             sida = f"s. {s.page_start}" if s.page_start else ""
             out.append(f"  {where:<16} {s.diarienummer or '-':<18} {rubrik:<60} [{parts}] {sida}".rstrip())
         out.append("")
     return "\n".join(out)
+
+
+_FIELD_LABELS = {"kommun": "kommun", "namnd": "nämnd/organ", "datum": "datum", "dokumenttyp": "dokumenttyp"}
+_KIND_LABELS = {
+    "tjansteskrivelse": "tjänsteskrivelse",
+    "dagordning": "innehåll/dagordning",
+    "rubrik": "rubrik",
+    "text": "text",
+}
