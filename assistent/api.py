@@ -107,8 +107,10 @@ class Assistant:
         from assistent.retrieve import retrieve
 
         query, k = check_question(query), check_k(k, self.settings.retrieval.k)
+        from assistent.safety import warn_passages
+
         hits = retrieve(self, query, filters=filters, k=k, history=check_history(history))
-        return self._shown(SearchResult(query=query, passages=hits.passages))
+        return self._shown(SearchResult(query=query, passages=warn_passages(hits.passages)))
 
     def ask(self, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
         """Answer a question with citations (generative when an LLM is configured, else extractive).
@@ -133,7 +135,9 @@ class Assistant:
         from assistent.limits import check_history, check_question
 
         question, history = check_question(question), check_history(history)
-        events = answer_stream(self, question, filters=filters, history=history)
+        from assistent.safety import safety_stream
+
+        events = safety_stream(answer_stream(self, question, filters=filters, history=history), self.store)
         if self.settings.privacy.mask_personnummer:
             from assistent.privacy import mask_stream
 
@@ -167,8 +171,10 @@ class Assistant:
         section = self.store.get_section(section_id)
         if section is None:
             raise NotFoundError(f"Avsnittet {section_id} finns inte i arkivet.")
+        from assistent.safety import flag_section
+
         return SectionView(
-            section=self._shown(section),
+            section=self._shown(flag_section(section)),
             document=self.document(section.document_id),
             chunks=self._shown(self.store.chunks_of_section(section_id)),
         )

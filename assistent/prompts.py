@@ -16,6 +16,16 @@ QUESTION_EMPTY = "Frågan är tom."
 QUESTION_TOO_LONG = "Frågan är för lång ({n} tecken; högst {cap})."
 K_OUT_OF_RANGE = "Antal träffar måste vara ett heltal från 1 till {cap} (fick {k})."
 HISTORY_TOO_LONG = "Samtalet har för många tidigare frågor ({n}; högst {cap})."
+#: Prompt injection in a source (assistent/safety.py): the note on an answer, the flag on a passage.
+INJECTION_NOTE = (
+    "Varning: källan {refs} innehåller text som riktar sig till en AI-assistent med instruktioner "
+    "(”{quote}”). Sådan text är en del av dokumentet, inte en kontrollerad uppgift: läs beslutet i "
+    "originalhandlingen innan du litar på svaret."
+)
+INJECTION_PASSAGE_WARNING = (
+    "Stycket innehåller text som ser ut som instruktioner till en AI-assistent; det återges som "
+    "dokumenttext, inte som fakta."
+)
 #: What a personnummer or samordningsnummer is shown as (assistent/privacy.py).
 PERSONNUMMER_MASK = "[personnummer]"
 STORE_BUSY = (

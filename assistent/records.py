@@ -124,6 +124,9 @@ class Section(BaseModel):
     page_breaks: list[tuple[int, int]] = Field(
         default_factory=list, description="(char offset in text, page number) where each page starts"
     )
+    injection: str | None = Field(
+        None, description="sentences addressing an AI assistant with instructions (prompt injection), flagged at ingest"
+    )
 
     def page_at(self, offset: int) -> int | None:
         page = self.page_start
@@ -176,6 +179,7 @@ class Chunk(BaseModel):
     paragraf: str | None = None
     rubrik: str | None = None
     fil: str = ""
+    injection: bool = Field(False, description="the chunk holds instruction-like text (see Section.injection)")
 
     @property
     def embed_text(self) -> str:
@@ -202,6 +206,9 @@ class Passage(BaseModel):
     section_id: str | None = None
     document_id: str | None = None
     part: str | None = None
+    warning: str | None = Field(
+        None, description="set when the text addresses an AI assistant with instructions (prompt injection)"
+    )
 
 
 class Citation(Passage):

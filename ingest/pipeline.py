@@ -25,6 +25,7 @@ from assistent.settings import Settings
 from ingest.bounds import sanitize, symlink_problem
 from ingest.chunk import chunk_document
 from ingest.clean import clean_document
+from ingest.injection import flag_injections
 from ingest.lock import write_lock
 from ingest.read import read_file
 from ingest.segment import segment
@@ -147,6 +148,7 @@ def parse_file(path: Path, settings: Settings, count_tokens: Callable[[str], int
     parsed = segment(clean_document(raw))
     parsed.document.parser_version = PARSER_VERSION
     chunks = chunk_document(parsed, settings.chunk, count_tokens, settings.embedding.max_tokens)
+    flag_injections(parsed, chunks)  # instructions aimed at an assistant: flagged, warned about when cited
     if not chunks:
         raise InputFileError(str(path), "ingen text att indexera efter tolkning")
     return raw, parsed, chunks
