@@ -57,7 +57,7 @@ def test_pdf_pages_numbered_with_text(scanned_pdf, settings):
 @pytest.mark.parametrize("ocr_setting", [False, True])
 def test_scanned_page_skipped_without_ocr(scanned_pdf, settings, monkeypatch, ocr_setting):
     settings.ingest.ocr = ocr_setting
-    monkeypatch.setattr("ingest.read.ocr_available", lambda lang="swe": False)
+    monkeypatch.setattr("ingest.read_pdf.ocr_available", lambda lang="swe": False)
     page = read_file(scanned_pdf, settings).pages[1]
     assert page.status == "skipped" and page.text == ""
     assert page.note == NOTE_SCAN_NO_OCR if ocr_setting else "OCR är avstängt" in page.note
@@ -72,7 +72,7 @@ def test_scanned_page_ocr(scanned_pdf, settings):
 
 
 def test_garbled_page_flagged(settings, monkeypatch):
-    monkeypatch.setattr("ingest.read.ocr_available", lambda lang="swe": False)
+    monkeypatch.setattr("ingest.read_pdf.ocr_available", lambda lang="swe": False)
     raw = read_file(FIXTURES / "nykarleby_garbled.pdf", settings)
     assert [p.status for p in raw.pages] == ["ok", "garbled"]
     assert raw.pages[1].text == "" and raw.pages[1].note == NOTE_GARBLED
@@ -261,11 +261,22 @@ def test_too_big(tmp_path, settings):
 
 
 def test_scanned_only_pdf_without_ocr_is_empty(tmp_path, settings, monkeypatch):
-    monkeypatch.setattr("ingest.read.ocr_available", lambda lang="swe": False)
+    monkeypatch.setattr("ingest.read_pdf.ocr_available", lambda lang="swe": False)
     doc = pymupdf.open()
     page = doc.new_page()
     page.insert_image(page.rect, stream=_text_image(SCANNED))
     path = tmp_path / "bara_skanning.pdf"
     doc.save(path)
     with pytest.raises(EmptyDocumentError, match="Tesseract saknas"):
+        read_file(path, settings)
+
+
+def test_pdf_page_tree_with_absurd_count_is_a_file_error(settings, tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page()
+    path = tmp_path / "count.pdf"
+    path.write_bytes(doc.tobytes().replace(b"/Count 1", b"/Count 2000000000"))
+    with pytest.raises(InputFileError, match="count.pdf"):
         read_file(path, settings)
