@@ -59,7 +59,7 @@ def annotate_answer(answer: Answer, store: Store) -> Answer:
         quote = quote or in_text[0]
     if not flagged and not in_text:
         return answer.model_copy(update={"passages": warn_passages(answer.passages)})
-    note = INJECTION_NOTE.format(refs=" ".join(flagged) or "som citeras", quote=quote[:200])
+    note = INJECTION_NOTE.format(refs=" ".join(flagged) or "som citeras", quote=(quote or "")[:200])
     return answer.model_copy(
         update={"citations": citations, "passages": warn_passages(answer.passages), "notes": [*answer.notes, note]}
     )

@@ -16,8 +16,8 @@ from assistent.api import Assistant
 from assistent.settings import Settings, get_settings
 from web.errors import install_error_handler
 from web.limits import BodyLimitMiddleware
-from web.security import SecurityHeadersMiddleware
 from web.routes import admin, api, browse, chat, sources
+from web.security import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)

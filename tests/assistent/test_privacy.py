@@ -84,8 +84,8 @@ def test_personnummer_masked_in_answers_passages_search_and_source_view(pnr_assi
     assert not _digits_shown(view.section.text + "".join(c.text for c in view.chunks))
     assert PERSONNUMMER_MASK in view.section.text
 
-    from web.app import create_app
     from tests.web.conftest import LOCAL
+    from web.app import create_app
 
     client = TestClient(create_app(assistant=a), client=LOCAL)
     for path in (f"/sektion/{section_id}", f"/api/sections/{section_id}", "/sok?q=bistånd+hemtjänst"):

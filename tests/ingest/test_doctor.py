@@ -23,7 +23,7 @@ from ingest.lexical import LexicalIndex
 from ingest.pipeline import ingest_paths
 from ingest.store import Store
 from tests.conftest import ROOT
-from tests.ingest.test_store import DOC_A, DOC_B, assert_consistent, fake_embedder, write  # noqa: F401
+from tests.ingest.test_store import DOC_A, DOC_B, assert_consistent, write
 
 
 def _ingested(tmp_path, settings) -> Store:

@@ -19,7 +19,7 @@ from ingest.bounds import strip_controls
 from ingest.chunk import MAX_WORD_CHARS, _split_units, _windows, chunk_document
 from ingest.pipeline import ingest_paths
 from ingest.store import Store
-from tests.ingest.test_store import DOC_A, DOC_B, assert_consistent, fake_embedder, write  # noqa: F401
+from tests.ingest.test_store import DOC_A, DOC_B, assert_consistent, write
 
 
 def _page_count_bomb(path: Path) -> Path:

@@ -26,7 +26,7 @@ from ingest.lock import holder, write_lock
 from ingest.pipeline import ingest_paths
 from ingest.store import Store
 from tests.conftest import ROOT
-from tests.ingest.test_store import DOC_A, DOC_B, FakeEmbedder, assert_consistent, fake_embedder, write  # noqa: F401
+from tests.ingest.test_store import DOC_A, DOC_B, FakeEmbedder, assert_consistent, write
 
 DOC_C = "Miljönämnden beslutar att inventera enskilda avlopp i Lillby under 2025."
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.web.conftest import LOCAL
 from web.app import create_app
 from web.security import CSP, DOCS_CSP
-from tests.web.conftest import LOCAL
 
 TXT = "Socialnämnden\nProtokoll 2024-03-01\n\n§ 5 Avgifter\n\nNämnden beslutar att godkänna avgifterna.\n"
 EXPECTED = {
