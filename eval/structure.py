@@ -297,6 +297,19 @@ def report_markdown(results: dict[str, dict[str, dict[str, Any]]], systems: list
             f"{c.get('dnr_gold', 0)} med diarienummer, {c.get('heading_gold', 0)} rubriker."
         )
         out.append("")
+        docs = [f for f, r in by_system[systems[-1]]["documents"].items() if r["counts"].get("paragraf_gold")]
+        if docs:
+            out.append("Per dokument med § (" + " → ".join(systems) + "):")
+            out.append("")
+            out.append("| dokument | § recall | § precision | diarienummer | första sida |")
+            out.append("|---|---:|---:|---:|---:|")
+            for f in docs:
+                cells = []
+                for key in ("paragraf_recall", "paragraf_precision", "dnr", "page"):
+                    vals = [summarise(by_system[sy]["documents"][f]["counts"])[key] for sy in systems]
+                    cells.append(" → ".join(_fmt(v) for v in vals))
+                out.append(f"| `{f}` | " + " | ".join(cells) + " |")
+            out.append("")
         last = systems[-1]
         diffs = [(f, d) for f, r in by_system[last]["documents"].items() for d in r["diffs"]]
         if diffs:
