@@ -26,6 +26,10 @@ _WORD = re.compile(r"\S+")
 MAX_WORD_CHARS = 200
 
 
+#: Markdown heading marks the PDF reader writes (and .md files carry); chunks hold the words only.
+_MD_MARK = re.compile(r"(?m)^#{1,6}\s+")
+
+
 def context_header(doc: Document, section: Section) -> str:
     """One line that tells whose text this is: kommun · nämnd · datum · typ · § · dnr · rubrik."""
     bits = [
@@ -158,7 +162,7 @@ def chunk_document(
                         document_id=doc.id,
                         index=index,
                         header=header,
-                        text=body,
+                        text=_MD_MARK.sub("", body),  # "### Rubrik" shows and embeds as "Rubrik"
                         part=part,
                         sida=section.page_at(base + off),
                         kommun=doc.kommun,

@@ -426,13 +426,13 @@ def format_report(parsed: list[ParsedDocument]) -> str:
             if e.flagged:
                 read = f" (bästa läsning: {e.line[:60]!r}, säkerhet {e.confidence:.2f})" if e.line else ""
                 out.append(f"  ! {_FIELD_LABELS[e.field]} lämnades tomt: osäker läsning{read}")
-        out.append(f"  {'§/typ':<16} {'diarienummer':<18} {'rubrik':<60} [delar] sida")
+        out.append(f"  {'§/typ':<20} {'diarienummer':<18} {'rubrik':<60} [delar] sida")
         for s in pd.sections:
             where = s.paragraf or _KIND_LABELS.get(s.kind, s.kind)
             parts = ",".join(dict.fromkeys(p.kind for p in s.parts)) or "-"
             rubrik = (s.rubrik or "")[:60]
             sida = f"s. {s.page_start}" if s.page_start else ""
-            out.append(f"  {where:<16} {s.diarienummer or '-':<18} {rubrik:<60} [{parts}] {sida}".rstrip())
+            out.append(f"  {where:<20} {s.diarienummer or '-':<18} {rubrik:<60} [{parts}] {sida}".rstrip())
         out.append("")
     return "\n".join(out)
 
