@@ -17,7 +17,7 @@ from assistent.settings import Settings, get_settings
 from web.errors import install_error_handler
 from web.limits import BodyLimitMiddleware
 from web.routes import admin, api, browse, chat, sources
-from web.security import SecurityHeadersMiddleware
+from web.security import SecurityHeadersMiddleware, redact_access_log
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.settings = settings
     app.add_middleware(BodyLimitMiddleware, settings=settings.web, upload_paths={admin.UPLOAD_PATH})
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on errors and static files
+    redact_access_log()  # questions travel in query strings; the access log gets paths only
     install_error_handler(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (chat.router, sources.router, browse.router, admin.router, api.router, api.health_router):

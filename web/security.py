@@ -16,6 +16,7 @@ so another site cannot make a logged-in browser upload files.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -92,3 +93,21 @@ def is_same_origin(request: Request) -> bool:
         return False
     host = request.headers.get("host", "")
     return urlsplit(origin).netloc.lower() == host.lower()
+
+
+class RedactQueryFilter(logging.Filter):
+    """Drop the query string from uvicorn's access log lines: questions and search words travel in
+    it (``/fraga/strom?fraga=…``, ``/sok?q=…``) and must not reach a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (args[0], args[1], args[2].split("?", 1)[0] + "?…", args[3], args[4])
+        return True
+
+
+def redact_access_log() -> None:
+    """Install RedactQueryFilter on uvicorn's access logger (once)."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueryFilter) for f in logger.filters):
+        logger.addFilter(RedactQueryFilter())

@@ -118,3 +118,21 @@ def test_login_form_sets_a_cookie_and_logout_removes_it(locked):
     assert locked.get("/admin").status_code == 200
     locked.post("/admin/logga-ut")
     assert locked.get("/admin").status_code == 401
+
+
+def test_rejected_upload_is_not_kept(fresh, fresh_client):
+    files = [("filer", ("trasig.pdf", b"%PDF-1.4 inte en pdf", "application/pdf")), ("filer", ("ok.txt", TXT.encode(), "text/plain"))]
+    response = fresh_client.post("/admin/ladda-upp", files=files)
+    assert response.status_code == 200 and "trasig.pdf" in response.text
+    kept = sorted(p.name.split("-", 1)[1] for p in (fresh.settings.data_dir / "uploads").iterdir())
+    assert kept == ["ok.txt"]
+
+
+def test_upload_while_another_ingest_runs_is_refused_and_leaves_nothing(fresh, fresh_client):
+    from ingest.lock import write_lock
+
+    fresh.settings.ingest.lock_wait_s = 0.2
+    with write_lock(fresh.settings, "en annan inläsning"):  # the endpoint runs in another thread
+        response = fresh_client.post("/admin/ladda-upp", files=[("filer", ("a.txt", TXT.encode(), "text/plain"))])
+    assert response.status_code == 503 and "Arkivet skrivs redan" in response.text
+    assert fresh.documents() == [] and not list((fresh.settings.data_dir / "uploads").iterdir())

@@ -32,9 +32,11 @@ def test_server_sees_cli_ingest_without_restart_and_never_fails(tmp_path, settin
     assert ingest_paths([tmp_path / "first"], settings, progress=False).ok
     env = dict(os.environ, ASSISTENT_DATA_DIR=str(settings.data_dir), ASSISTENT_MODEL_CACHE=str(settings.models_dir))
     port = free_port()
+    log_path = tmp_path / "server.log"
+    server_log = log_path.open("w")
     server = subprocess.Popen(
         [ASSISTENT, "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     statuses: list[int] = []
@@ -44,7 +46,7 @@ def test_server_sees_cli_ingest_without_restart_and_never_fails(tmp_path, settin
             deadline = time.monotonic() + 120
             while True:
                 if server.poll() is not None:
-                    pytest.fail("servern avslutades vid start: " + (server.stderr.read() if server.stderr else "")[-2000:])
+                    pytest.fail("servern avslutades vid start: " + log_path.read_text()[-2000:])
                 try:
                     if http.get("/healthz").status_code == 200:
                         break
@@ -83,3 +85,7 @@ def test_server_sees_cli_ingest_without_restart_and_never_fails(tmp_path, settin
     finally:
         stop_asking.set()
         stop(server)
+        server_log.close()
+    log = log_path.read_text()
+    assert "GET /api/search?…" in log  # the access log has the path ...
+    assert "biblioteket" not in log and "ppettider" not in log  # ... never the search words

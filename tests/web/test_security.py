@@ -92,3 +92,17 @@ def test_same_origin_upload_is_accepted(fresh, fresh_client):
     headers = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
     assert fresh_client.post("/admin/ladda-upp", files=files, headers=headers).status_code == 200
     assert len(fresh.documents()) == 1
+
+
+def test_access_log_never_holds_the_question(fresh):
+    import logging
+
+    create_app(assistant=fresh)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/fraga/strom?fraga=Vad+fick+Anna+Andersson", "1.1", 200), None,
+    )
+    for f in logging.getLogger("uvicorn.access").filters:
+        f.filter(record)
+    line = record.getMessage()
+    assert line == '127.0.0.1:5000 - "GET /fraga/strom?… HTTP/1.1" 200' and "Anna" not in line

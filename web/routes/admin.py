@@ -87,9 +87,17 @@ def upload(
         errors.append(f"Välj högst {MAX_UPLOAD_FILES} filer åt gången (du valde {len(filer)}).")
         filer = []
     saved = [p for f in filer if (p := _save(f, settings, errors)) is not None]
-    summary = ingest_paths(saved, settings, progress=False, store=assistant.store) if saved else None
+    try:
+        summary = ingest_paths(saved, settings, progress=False, store=assistant.store) if saved else None
+    except BaseException:  # e.g. StoreBusyError: another ingest holds the lock; nothing of this upload stays
+        for p in saved:
+            p.unlink(missing_ok=True)
+        raise
     if summary:
         errors += [f"{Path(f.path).name.split('-', 1)[-1]}: {f.reason}" for f in summary.failures]
+        for f in summary.failures:  # a rejected upload is not kept in data/uploads
+            if Path(f.path).parent == (settings.data_dir / "uploads").resolve():
+                Path(f.path).unlink(missing_ok=True)
     status = 400 if errors and not (summary and summary.sections) else 200
     return _admin_page(request, assistant, status, summary=summary, errors=errors)
 
