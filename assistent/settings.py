@@ -124,6 +124,7 @@ class WebSettings(BaseSettings):
     admin_token: str | None = Field(None, description="token required for the documents admin; unset = open")
     max_upload_mb: float = Field(50.0, description="max size of one uploaded file")
     max_request_kb: int = Field(64, description="max size of a JSON/form request body (uploads excepted)")
+    session_hours: float = Field(8.0, description="how long an admin login lasts (logout ends it at once)")
 
 
 class PrivacySettings(BaseSettings):

@@ -17,7 +17,7 @@ from assistent.settings import Settings, get_settings
 from web.errors import install_error_handler
 from web.limits import BodyLimitMiddleware
 from web.routes import admin, api, browse, chat, sources
-from web.security import SecurityHeadersMiddleware, redact_access_log
+from web.security import AdminSessions, LoginLimiter, SecurityHeadersMiddleware, redact_access_log
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     )
     app.state.assistant = assistant
     app.state.settings = settings
+    app.state.admin_sessions = AdminSessions(settings.web.session_hours)
+    app.state.login_limiter = LoginLimiter()
     app.add_middleware(BodyLimitMiddleware, settings=settings.web, upload_paths={admin.UPLOAD_PATH})
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on errors and static files
     redact_access_log()  # questions travel in query strings; the access log gets paths only

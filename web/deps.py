@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Annotated
 
@@ -30,11 +29,6 @@ AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def admin_cookie_value(token: str) -> str:
-    """What the login cookie holds: a digest of the token, so the cookie never carries the token itself."""
-    return hashlib.sha256(f"namndassistenten-admin:{token}".encode()).hexdigest()
-
-
 def is_admin(request: Request, settings: Settings) -> bool:
     """True when the request carries the token (header or login cookie), or no token is configured
     and the request comes straight from this machine (see web/security.py)."""
@@ -44,8 +38,9 @@ def is_admin(request: Request, settings: Settings) -> bool:
     if not token:
         return is_loopback_client(request)
     cookie = request.cookies.get(ADMIN_COOKIE, "")
-    return token_matches(request.headers.get("X-Admin-Token", ""), settings) or hmac.compare_digest(
-        cookie.encode(), admin_cookie_value(token).encode()
+    sessions = getattr(request.app.state, "admin_sessions", None)
+    return token_matches(request.headers.get("X-Admin-Token", ""), settings) or bool(
+        cookie and sessions is not None and sessions.valid(cookie)
     )
 
 

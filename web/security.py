@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import secrets
+import threading
+import time
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -111,3 +114,55 @@ def redact_access_log() -> None:
     logger = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactQueryFilter) for f in logger.filters):
         logger.addFilter(RedactQueryFilter())
+
+
+class AdminSessions:
+    """Login sessions of the admin: random ids that expire and that logout revokes.
+
+    The cookie used to be a fixed hash of the token: it never expired and logout could not
+    revoke it. Sessions live in the server's memory (one process serves the app), so a
+    restart also logs everyone out.
+    """
+
+    def __init__(self, hours: float):
+        self.ttl = hours * 3600
+        self._ids: dict[str, float] = {}
+        self._guard = threading.Lock()
+
+    def create(self) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._guard:
+            now = time.monotonic()
+            self._ids = {k: t for k, t in self._ids.items() if t > now}  # forget expired ones
+            self._ids[sid] = now + self.ttl
+        return sid
+
+    def valid(self, sid: str) -> bool:
+        with self._guard:
+            expires = self._ids.get(sid)
+        return expires is not None and expires > time.monotonic()
+
+    def revoke(self, sid: str) -> None:
+        with self._guard:
+            self._ids.pop(sid, None)
+
+
+class LoginLimiter:
+    """At most ``attempts`` failed logins per client address within ``window_s`` (50 tries took 0.1 s)."""
+
+    def __init__(self, attempts: int = 5, window_s: float = 60.0):
+        self.attempts, self.window_s = attempts, window_s
+        self._failures: dict[str, list[float]] = {}
+        self._guard = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> list[float]:
+        return [t for t in self._failures.get(client, []) if now - t < self.window_s]
+
+    def blocked(self, client: str) -> bool:
+        with self._guard:
+            return len(self._recent(client, time.monotonic())) >= self.attempts
+
+    def failed(self, client: str) -> None:
+        with self._guard:
+            now = time.monotonic()
+            self._failures[client] = [*self._recent(client, now), now]

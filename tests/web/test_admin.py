@@ -136,3 +136,22 @@ def test_upload_while_another_ingest_runs_is_refused_and_leaves_nothing(fresh, f
         response = fresh_client.post("/admin/ladda-upp", files=[("filer", ("a.txt", TXT.encode(), "text/plain"))])
     assert response.status_code == 503 and "Arkivet skrivs redan" in response.text
     assert fresh.documents() == [] and not list((fresh.settings.data_dir / "uploads").iterdir())
+
+
+def test_login_is_rate_limited_per_client(locked):
+    for _ in range(5):
+        assert locked.post("/admin/logga-in", data={"token": "fel"}).status_code == 401
+    blocked = locked.post("/admin/logga-in", data={"token": "hemlig-nyckel"})  # even the right one, for a minute
+    assert blocked.status_code == 429 and "För många" in blocked.text and blocked.headers["retry-after"] == "60"
+
+
+def test_session_cookie_is_random_expires_and_logout_revokes_it(locked):
+    first = locked.post("/admin/logga-in", data={"token": "hemlig-nyckel"}, follow_redirects=False)
+    cookie = locked.cookies.get("namnd_admin")
+    assert "max-age=28800" in first.headers["set-cookie"].lower()
+    locked.post("/admin/logga-ut")
+    locked.cookies.clear()
+    locked.post("/admin/logga-in", data={"token": "hemlig-nyckel"})
+    assert locked.cookies.get("namnd_admin") != cookie  # a new session, not a fixed hash of the token
+    stolen = TestClient(locked.app, cookies={"namnd_admin": cookie})
+    assert stolen.get("/admin").status_code == 401  # the logged-out session stays dead

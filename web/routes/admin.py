@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from web.deps import ADMIN_COOKIE, AdminDep, AssistantDep, SettingsDep, admin_cookie_value, token_matches
+from web.deps import ADMIN_COOKIE, AdminDep, AssistantDep, SettingsDep, token_matches
 from web.limits import MAX_UPLOAD_FILES
 from web.render import templates
 
@@ -48,7 +48,18 @@ def admin_page(request: Request, assistant: AssistantDep, _: AdminDep):
 @router.post("/admin/logga-in")
 def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=500)]):
     """Logga in med administratörsnyckeln; sätter en kaka och går till dokumentlistan."""
+    limiter = request.app.state.login_limiter
+    client = request.client.host if request.client else "?"
+    if settings.web.admin_token and limiter.blocked(client):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": 429, "message": "För många felaktiga inloggningsförsök. Vänta en minut och försök igen."},
+            status_code=429,
+            headers={"Retry-After": str(int(limiter.window_s))},
+        )
     if settings.web.admin_token and not token_matches(token, settings):
+        limiter.failed(client)
         return templates.TemplateResponse(
             request,
             "error.html",
@@ -57,15 +68,17 @@ def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(ma
         )
     response = RedirectResponse("/admin", status_code=303)
     if settings.web.admin_token:
+        sessions = request.app.state.admin_sessions
         response.set_cookie(
-            ADMIN_COOKIE, admin_cookie_value(settings.web.admin_token), httponly=True, samesite="strict"
+            ADMIN_COOKIE, sessions.create(), httponly=True, samesite="strict", max_age=int(sessions.ttl)
         )
     return response
 
 
 @router.post("/admin/logga-ut")
-def logout():
-    """Logga ut (tar bort inloggningskakan)."""
+def logout(request: Request):
+    """Logga ut (tar bort inloggningskakan och gör sessionen ogiltig)."""
+    request.app.state.admin_sessions.revoke(request.cookies.get(ADMIN_COOKIE, ""))
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(ADMIN_COOKIE)
     return response
