@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 # Multipliers on the fused score. Exact references dominate: a question that names
 # SN.2023.75 is about that case whatever the embeddings think.
 BOOST_EXACT_DNR = 4.0
+#: Among the sections filed under a named dnr, the one whose own heading carries it comes
+#: first: the protokoll § that decided the case, then the tjänsteskrivelse that proposed it;
+#: a plan's heading blocks merely inherit their document's dnr.
+DNR_SECTION_WEIGHT = {"paragraf": 1.0, "tjansteskrivelse": 0.85}
+DNR_INHERITED_WEIGHT = 0.7
 BOOST_EXACT_PARAGRAF = 3.0
 BOOST_DECISION_PART = 1.35
 BOOST_METADATA = 1.2
@@ -177,6 +182,8 @@ def retrieve(
     exact_boost: dict[str, float] = {}
     for sections, boost in ((by_par, BOOST_EXACT_PARAGRAF), (by_dnr, BOOST_EXACT_DNR)):
         for s in sections:
+            if sections is by_dnr:
+                boost = BOOST_EXACT_DNR * DNR_SECTION_WEIGHT.get(s.kind, DNR_INHERITED_WEIGHT)
             for c in store.chunks_of_section(s.id):
                 if allowed is None or c.id in allowed:
                     exact_boost[c.id] = max(exact_boost.get(c.id, 1.0), boost)
