@@ -510,11 +510,16 @@ class LexicalIndex:
             scores[docs] += w * (idf * tf * (K1 + 1.0) / (tf + self._norm[docs]))
         if self._has_deleted:
             scores[~self._alive] = 0.0
-        if allowed_ids is not None:
-            mask = np.zeros(len(self._all_ids), dtype=bool)
-            mask[[self._pos[c] for c in allowed_ids if c in self._pos]] = True
-            scores[~mask] = 0.0
         nz = np.flatnonzero(scores > 0)
+        if allowed_ids is not None:
+            # whichever is smaller is looked up: the allowed ids, or the chunks that scored
+            if len(allowed_ids) < nz.size:
+                mask = np.zeros(len(self._all_ids), dtype=bool)
+                mask[[self._pos[c] for c in allowed_ids if c in self._pos]] = True
+                nz = nz[mask[nz]]
+            else:
+                all_ids = self._all_ids
+                nz = nz[np.fromiter((all_ids[i] in allowed_ids for i in nz), dtype=bool, count=nz.size)]
         if nz.size > k:
             nz = nz[np.argpartition(-scores[nz], k - 1)[:k]]
         order = nz[np.lexsort((nz, -scores[nz]))]

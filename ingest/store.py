@@ -71,6 +71,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_section ON chunks(section_id);
+-- covering indexes for chunk_ids_where (filters): at 100x a kommun filter read every row, 60 ms; now 8 ms
+CREATE INDEX IF NOT EXISTS chunks_kommun ON chunks(kommun, id);
+CREATE INDEX IF NOT EXISTS chunks_namnd ON chunks(namnd, id);
+CREATE INDEX IF NOT EXISTS chunks_dokumenttyp ON chunks(dokumenttyp, id);
+CREATE INDEX IF NOT EXISTS chunks_datum ON chunks(datum, id);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, document_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS units (
     section_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, version INTEGER NOT NULL,
@@ -528,10 +533,21 @@ class Store:
             allowed: chunk ids that may be returned.
         """
         ids, pos, matrix = self._vector_table()
+        query = np.asarray(embedding, dtype=np.float32)
+        if k > 0 and len(allowed) * 8 >= len(ids):
+            # a large share of the archive passes: score every chunk (one matrix product) and
+            # take the best that pass, cheaper than looking up each allowed id
+            sims_all = matrix @ query
+            m = min(len(ids), k * 16)
+            cand = np.argpartition(-sims_all, m - 1)[:m] if len(ids) > m else np.arange(len(ids))
+            cand = cand[np.lexsort((cand, -sims_all[cand]))]
+            picked = [i for i in cand if ids[i] in allowed][:k]
+            if len(picked) == k or m == len(ids):
+                return [(ids[i], float(sims_all[i])) for i in picked]
         rows = np.fromiter((pos[c] for c in allowed if c in pos), dtype=np.int64)
         if not rows.size or k <= 0:
             return []
-        sims = matrix[rows] @ np.asarray(embedding, dtype=np.float32)
+        sims = matrix[rows] @ query
         top = np.argpartition(-sims, k - 1)[:k] if sims.size > k else np.arange(sims.size)
         top = top[np.lexsort((rows[top], -sims[top]))]
         return [(ids[rows[i]], float(sims[i])) for i in top]
