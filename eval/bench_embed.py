@@ -164,7 +164,7 @@ def main(passages: int, questions: int) -> None:
         load_s = time.perf_counter() - t
         texts = corpus_passages(embedder, passages)
         tokens = [embedder.count_tokens(p) for p in texts]
-        result = {
+        result: dict[str, object] = {
             "convert_s": round(convert_s, 2),
             "load_s": round(load_s, 2),
             "passages": len(texts),
