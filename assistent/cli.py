@@ -206,13 +206,27 @@ _add_eval_command()
 @main.command()
 @click.option("--host", default=None, help="Adress att lyssna på (standard: ASSISTENT_WEB_HOST).")
 @click.option("--port", default=None, type=int, help="Port (standard: ASSISTENT_WEB_PORT).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Serverprocesser; var och en laddar modellen en gång och läser samma datakatalog.",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Starta webbgränssnittet (chatt, källor, bläddring, dokumentadministration)."""
     import uvicorn
 
     web = get_settings().web
+    # Each worker process builds its own app (and Assistant) from the factory; they share the
+    # data directory read-only and see another process's ingest through the store's generation stamp.
     uvicorn.run(
-        "web.app:create_app", factory=True, host=host or web.host, port=port or web.port, server_header=False
+        "web.app:create_app",
+        factory=True,
+        host=host or web.host,
+        port=port or web.port,
+        server_header=False,
+        workers=workers,
     )
 
 
