@@ -131,7 +131,7 @@ class Assistant:
         self, question: str, filters: Filters | None = None, history: list[str] | None = None
     ) -> Iterator[tuple[str, Any]]:
         """Yield ("delta", text) pieces as the answer is produced, then ("answer", Answer)."""
-        from assistent.answer import answer_stream
+        from assistent.engine import answer_stream
         from assistent.limits import check_history, check_question
 
         question, history = check_question(question), check_history(history)

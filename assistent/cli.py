@@ -159,7 +159,7 @@ def search(query, k, as_json, **filters) -> None:
             continue
         click.echo(f"Sökning: {q}")
         for i, p in enumerate(result.passages, 1):
-            from assistent.answer import citation_label
+            from assistent.engine.compose import citation_label
 
             click.echo(
                 f"\n{i}. {citation_label(p)} · {p.rubrik or ''} ({p.fil}{', s. ' + str(p.sida) if p.sida else ''})"

@@ -2,7 +2,7 @@
 
 vLLM, Ollama, llama.cpp's server and hosted APIs all speak the OpenAI chat API, so
 one client covers them: ASSISTENT_LLM_BASE_URL, ASSISTENT_LLM_MODEL, ASSISTENT_LLM_API_KEY.
-The answer is streamed token by token; assistent.answer verifies it before it counts.
+The answer is streamed token by token; assistent.engine.core verifies it before it counts.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def source_text(p: Passage) -> str:
     Args:
         p: a retrieved passage.
     """
-    from assistent.answer import citation_label
+    from assistent.engine.compose import citation_label
 
     title = f" — {p.rubrik}" if p.rubrik else ""
     return f"{citation_label(p)}{title}\n{p.text}"

@@ -96,16 +96,29 @@ def choose(pr: Prepared, scores: np.ndarray, params: Compose) -> list[int]:
         if pr.candidates[i].unit.kind == "heading" and pr.candidates[i].unit.text == pr.candidates[i].section.rubrik:
             continue
         chosen.append(i)
-    return _with_context(pr, chosen)
+    chosen = _with_context(pr, chosen, params.window)
+    # the first passage's own best unit and its neighbours (within the chunk retrieval ranked first)
+    top_rank = min(c.rank for c in pr.candidates)
+    first = [j for j, c in enumerate(pr.candidates) if c.rank == top_rank and c.unit.text[:40] in c.passage.text]
+    if first and params.passage_window >= 0:
+        b = max(first, key=lambda j: scores[j])
+        pos = first.index(b)
+        for j in first[max(0, pos - params.passage_window) : pos + params.passage_window + 1]:
+            if j not in chosen and pr.candidates[j].unit.kind != "heading":
+                chosen.append(j)
+    return chosen
 
 
-def _with_context(pr: Prepared, chosen: list[int]) -> list[int]:
-    """Add the best unit's list items and continuation."""
+def _with_context(pr: Prepared, chosen: list[int], window: int) -> list[int]:
+    """Add the best unit's neighbours (``window`` on each side), list items and continuation."""
     cands = pr.candidates
     out = list(chosen)
     b = cands[chosen[0]]
     same = [j for j, c in enumerate(cands) if c.section is b.section]
     pos = same.index(chosen[0])
+    for j in same[max(0, pos - window) : pos + window + 1]:
+        if j not in out and cands[j].unit.kind != "heading":
+            out.append(j)
     nxt = cands[same[pos + 1]] if pos + 1 < len(same) else None
     announces = b.unit.text.rstrip().endswith(":")
     if nxt is not None and (announces or nxt.unit.text[:1].islower()) and same[pos + 1] not in out:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistent.engine import abstain, compose, converse
-from assistent.engine.features import QUESTION_FEATURES, Prepared, prepare
+from assistent.engine.features import QUESTION_FEATURES, Prepared, prepare, question_row
 from assistent.engine.kinds import CHECKED, wants
 from assistent.engine.rank import Model, load_model
 from assistent.errors import ModelError, QuestionError
@@ -80,10 +80,10 @@ def decide(assistant: Assistant, pr: Prepared, model: Model | None = None) -> An
     if not pr.candidates:
         return abstain.abstention(assistant, r)
     scores = model.unit_scores(pr.X)
-    p_answer = model.answerable(pr.q, float(scores.max()))
+    p_answer = model.answerable(question_row(pr, scores))
     if p_answer < model.threshold:
         checked = [w for w in pr.wants if w in CHECKED]
-        gap = checked if pr.q[QUESTION_FEATURES.index("kind_gap")] else []
+        gap = checked if not question_row(pr, scores)[QUESTION_FEATURES.index("kind_top")] else []
         return abstain.abstention(assistant, r, missing=pr.missing, kinds=gap)
     choices = converse.clarification(pr, scores, model.compose)
     if choices:

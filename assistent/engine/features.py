@@ -25,7 +25,7 @@ import numpy as np
 
 from assistent.engine.kinds import CHECKED, provided
 from assistent.records import Passage, Section, Unit
-from assistent.textproc import analyze, fold, zipf
+from assistent.textproc import analyze, fold, restore_diacritics, words, zipf
 
 if TYPE_CHECKING:
     from assistent.api import Assistant
@@ -39,7 +39,16 @@ UNIT_FEATURES: tuple[str, ...] = (
 )  # fmt: skip
 QUESTION_FEATURES: tuple[str, ...] = (
     "top_score", "top_lex", "top_dense", "section_coverage", "missing_rare", "kind_gap", "organ_gap",
+    "best_lex", "kind_top", "organ_decision", "unknown_word", "missing_year", "missing_share", "exact",
 )  # fmt: skip
+#: A question word rarer than this (Zipf) that no chunk of the archive holds is "unknown".
+SPECIFIC_ZIPF = 3.5
+#: Question features that depend on the unit scores, filled in by ``question_row``.
+DYNAMIC = ("top_score", "best_lex", "kind_top")
+#: Best-scored units whose kinds count for ``kind_top``.
+KIND_TOP_UNITS = 5
+# A decision reported as made: "Kommunfullmäktige fastställde …", "… beslutade den 3 maj".
+_DECIDED = re.compile(r"\b(beslutade|beslöt|fastställde|godkände|antog|biföll|avslog|fastställdes|godkändes|antogs|beslutades|bifölls)\b", re.I)
 
 # Words that say what kind of question it is rather than what it is about.
 _GENERIC_WORDS = """vad vilken vilket vilka hur när var varför vem vems mycket många kommun kommunen stad staden
@@ -57,11 +66,15 @@ def terms_of(text: str) -> frozenset[str]:
     return frozenset(analyze(text))
 
 
-def term_weight(term: str) -> float:
-    """1 for a common word (Zipf ≥ 5), up to 4 for a rare one; numbers 2 (they name the thing)."""
-    if term[:1].isdigit():
+def term_weight(word: str) -> float:
+    """1 for a common word (Zipf ≥ 5), up to 4 for a rare one; numbers 2 (they name the thing).
+
+    A word typed without å/ä/ö is weighed as spelt ("hemsjukvard" as "hemsjukvård").
+    """
+    if word[:1].isdigit():
         return 2.0
-    return min(4.0, max(1.0, 1.0 + (5.0 - zipf(term))))
+    z = zipf(word) or zipf(restore_diacritics(word))
+    return min(4.0, max(1.0, 1.0 + (5.0 - z)))
 
 
 @dataclass
@@ -92,7 +105,11 @@ class Prepared:
 
 
 def question_terms(r: Retrieval) -> dict[str, float]:
-    """Content terms of the question with their weights (kommun, nämnd and question words dropped)."""
+    """Content terms of the question with their weights (kommun, nämnd and question words dropped).
+
+    A term's weight comes from its word's frequency, not its stem's ("kostar" → stem
+    "kost" is no word, but "kostar" is common); compound parts weigh half their word.
+    """
     p = r.parsed
     drop = set(_GENERIC)
     for name in (p.kommun, p.namnd, r.filters.kommun):
@@ -102,10 +119,15 @@ def question_terms(r: Retrieval) -> dict[str, float]:
     for d in p.dnr:
         drop |= set(analyze(d))
     out: dict[str, float] = {}
-    for t in analyze(r.effective_question or r.question):
-        if t in drop or len(t) < 2:
+    for w in words(r.effective_question or r.question):
+        terms = analyze(w)
+        if not terms:
             continue
-        out[t] = term_weight(t)
+        weight = term_weight(w)
+        for k, t in enumerate(terms):
+            if t in drop or len(t) < 2:
+                continue
+            out[t] = max(out.get(t, 0.0), weight if k == 0 else weight / 2)
     return out
 
 
@@ -194,7 +216,47 @@ def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
         X[:, UNIT_FEATURES.index("lex_gap")] = lex - lex.max()
     prepared = Prepared(r, wants, cands, X, np.zeros(len(QUESTION_FEATURES), np.float32), sections, units_by_section)
     prepared.q = question_features(prepared, q_terms, total)
+    _archive_features(prepared, store.lexical())
     return prepared
+
+
+def _archive_features(pr: Prepared, lexical) -> None:
+    """Evidence against the whole archive and the best five sections: a specific word no
+    chunk holds, a year the question names that the best sections never mention, and
+    the IDF-weighted share of the question's content words they lack.
+
+    Worked example: "Hur många platser har Strängnäs kommuns härbärge för hemlösa?" →
+    härbärge (Zipf 2.4) occurs in no chunk → unknown_word = 1.
+    """
+    r = pr.retrieval
+    idx = {n: i for i, n in enumerate(QUESTION_FEATURES)}
+    pr.q[idx["exact"]] = float(bool(r.exact_sections))
+    if not pr.sections:
+        return
+    present: set[str] = set()
+    for s, _, _ in pr.sections[:5]:
+        present |= terms_of(s.text) | terms_of(" ".join([*s.heading_path, s.rubrik or ""]))
+    scope = fold(" ".join(filter(None, [r.filters.kommun, r.parsed.kommun, r.parsed.namnd])))
+    n_chunks = max(len(lexical), 1)
+    weights: dict[str, float] = {}
+    absent: list[str] = []
+    for w in re.findall(r"[^\W\d_][\w-]*", lexical.restore(r.parsed.search_text)):
+        full = [t for t in analyze(w, compounds=False) if t not in _GENERIC]
+        if not full or fold(w) in scope:
+            continue
+        parts = [t for t in analyze(w) if t not in full]
+        df = min(lexical.document_frequency(t) for t in full)
+        parts_df = min((lexical.document_frequency(t) for t in parts), default=0)
+        specificity = min(1.0, max(0.2, (7.0 - zipf(w.lower())) / 3.0))
+        weights[w] = math.log(1 + n_chunks / (1 + max(df, parts_df))) * specificity
+        if df == 0 and parts_df == 0 and zipf(w.lower()) < SPECIFIC_ZIPF and len(w) >= 5:
+            pr.q[idx["unknown_word"]] = 1.0
+        elif not (set(full) <= present or (parts and set(parts) <= present)):
+            absent.append(w)
+    total = sum(weights.values())
+    pr.q[idx["missing_share"]] = sum(weights[w] for w in absent) / total if total else 0.0
+    text = " ".join(s.text for s, _, _ in pr.sections[:5])
+    pr.q[idx["missing_year"]] = float(any(str(y) not in text for y in r.parsed.years))
 
 
 def question_features(pr: Prepared, q_terms: dict[str, float], total: float) -> np.ndarray:
@@ -209,11 +271,13 @@ def question_features(pr: Prepared, q_terms: dict[str, float], total: float) -> 
             found |= terms_of(s.text)
             found |= terms_of(s.rubrik or "")
         out["section_coverage"] = _coverage(q_terms, frozenset(found), total)
-        missing = [w for t, w in q_terms.items() if t not in found]
+        heads = {analyze(w)[0] for w in words(pr.retrieval.effective_question or "") if analyze(w)}
+        missing = [w for t, w in q_terms.items() if t not in found and t in heads]
         out["missing_rare"] = max(missing, default=0.0) / 4
         for w in (pr.retrieval.effective_question or "").split():
             ts = [t for t in analyze(w) if t in q_terms]
-            if ts and not any(t in found for t in ts) and w.strip("?,.") not in pr.missing:
+            # the whole word counts, not a compound part of it ("skolskjutsar" is not found by "skol")
+            if ts and ts[0] not in found and w.strip("?,.") not in pr.missing:
                 pr.missing.append(w.strip("?,.()"))
         checked = [w for w in pr.wants if w in CHECKED]
         if checked:
@@ -225,6 +289,31 @@ def question_features(pr: Prepared, q_terms: dict[str, float], total: float) -> 
             out["organ_gap"] = float(
                 not any(fold(s.text).find(key[:-2]) >= 0 or fold(p.namnd or "") == key for s, p, _ in pr.sections[:3])
             )
+            # the organ asked about is reported as having decided (or is the organ whose beslut was found)
+            stem = key[:-2]
+            out["organ_decision"] = float(any(
+                (stem in fold(c.unit.text) and _DECIDED.search(c.unit.text))
+                or (c.unit.part == "beslut" and fold(c.passage.namnd or "").startswith(stem))
+                for c in pr.candidates if c.rank < 3
+            ))
+        else:
+            out["organ_decision"] = 1.0
     else:
         out["missing_rare"] = 1.0
     return np.array([out[k] for k in QUESTION_FEATURES], np.float32)
+
+
+def question_row(pr: Prepared, scores: np.ndarray) -> np.ndarray:
+    """The question features with the score-dependent ones (``DYNAMIC``) filled in."""
+    q = pr.q.copy()
+    if not len(scores):
+        return q
+    best = int(np.argmax(scores))
+    q[QUESTION_FEATURES.index("top_score")] = float(scores[best])
+    q[QUESTION_FEATURES.index("best_lex")] = float(pr.X[best, UNIT_FEATURES.index("lex")])
+    checked = [w for w in pr.wants if w in CHECKED]
+    top = np.argsort(-scores)[:KIND_TOP_UNITS]
+    q[QUESTION_FEATURES.index("kind_top")] = float(
+        not checked or any(set(pr.candidates[int(i)].provides) & set(checked) for i in top)
+    )
+    return q

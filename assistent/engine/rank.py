@@ -38,6 +38,11 @@ class Compose:
     max_units: int = 4
     #: a second kommun whose best unit scores this share of the best makes the question ambiguous
     clarify_share: float = 0.85
+    #: units on each side of the best unit, in its section, that come along (its context)
+    window: int = 1
+    #: units on each side of the best unit of the first passage (retrieval's best chunk) that
+    #: come along: the answer is then never poorer than that part of its first passage
+    passage_window: int = 2
 
 
 @dataclass
@@ -61,10 +66,9 @@ class Model:
         z = X[:, self._unit_index()] @ np.asarray(self.unit_coef, np.float32) + self.unit_bias
         return 1.0 / (1.0 + np.exp(-z))
 
-    def answerable(self, q: np.ndarray, top_score: float) -> float:
-        """P(answerable) from question features (QUESTION_FEATURES order) and the best unit's score."""
+    def answerable(self, q: np.ndarray) -> float:
+        """P(answerable) from a full question feature row (features.question_row, QUESTION_FEATURES order)."""
         row = dict(zip(QUESTION_FEATURES, q.tolist(), strict=True))
-        row["top_score"] = top_score
         z = sum(c * row.get(n, 0.0) for n, c in zip(self.question_features, self.question_coef, strict=True))
         return float(1.0 / (1.0 + np.exp(-(z + self.question_bias))))
 
