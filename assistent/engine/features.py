@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistent.engine.kinds import CHECKED, provided
+from assistent.engine.kinds import CHECKED, focus, provided
 from assistent.records import Passage, Section, Unit
 from assistent.textproc import analyze, fold, restore_diacritics, words, zipf
 
@@ -176,9 +176,10 @@ def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
         exact = {s.id for s in r.exact_sections}
         lex = np.array([_coverage(q_terms, terms_of(c.unit.text), total) for c in cands], np.float32)
         decision = r.parsed.intent == "decision" or "decision" in wants
+        focus_word = focus(r.effective_question or r.question)
         for j, c in enumerate(cands):
             u, s = c.unit, c.section
-            c.provides = provided(wants, u.text, u.kind)
+            c.provides = provided(wants, u.text, u.kind, focus_word)
             units = units_by_section[s.id]
             nb = [lex[j + d] for d in (-1, 1) if 0 <= j + d < len(cands) and cands[j + d].section is s]
             ctx = " ".join(x for x in (u.lead, s.rubrik) if x)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from assistent.textproc import MONTHS, fold
 
 _NUM = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
-_NUMBER_WORDS = r"en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|fyrtio|femtio|hundra"
+_NUMBER_WORDS = r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|fyrtio|femtio|hundra"
 _MONTH = "|".join(MONTHS)
 _DATE = (
     rf"\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}\s+(?:{_MONTH})\b|\b(?:{_MONTH})\s+(?:19|20)\d\d\b"
@@ -172,12 +172,56 @@ def provides(kind: str, text: str, unit_kind: str = "sentence") -> bool:
     return bool(k.provides.search(text))
 
 
-def provided(wanted: list[str], text: str, unit_kind: str = "sentence") -> list[str]:
-    """The wanted kinds a unit provides.
+#: Kinds whose figure must stand near the thing counted or priced ("hur många platser" → "40 platser").
+NEAR_FOCUS = ("count", "amount", "magnitude")
+#: Words between the figure and the focus word at most.
+FOCUS_WINDOW = 6
+_FOCUS_RE = re.compile(r"\b(?:hur\s+(?:manga|mycket|mkt|mycke|stor|stort|hog|hogt)|antal(?:et)?|vad\s+kostar)\s+([a-z]{2,})")
+_FOCUS_SKIP = {"ar", "har", "var", "fick", "far", "blev", "kom", "ska", "kan", "finns", "det", "den", "de", "som", "av", "pengar"}
+
+
+def focus(question: str) -> str | None:
+    """The thing a count or amount question is about, folded: "Hur många platser har …?" → "platser".
+
+    Args:
+        question: the question as typed.
+    """
+    m = _FOCUS_RE.search(fold(question))
+    if not m:
+        return None
+    first = re.sub(r"\W", "", fold(question)[m.start(1) :].split()[0])
+    return first if len(first) >= 3 and first not in _FOCUS_SKIP else None
+
+
+def _near(text: str, kind: str, stem: str) -> bool:
+    """A figure of ``kind`` within FOCUS_WINDOW words of a word starting with (or containing) ``stem``."""
+    toks = fold(text).split()
+    k = BY_NAME[kind]
+    hits = [i for i, t in enumerate(toks) if stem in t]
+    if not hits:
+        return False
+    for i in hits:
+        window = " ".join(text.split()[max(0, i - FOCUS_WINDOW) : i + FOCUS_WINDOW + 1])
+        if k.provides.search(_NOT_QUANTITY.sub(" ", window) if k.quantity else window):
+            return True
+    return False
+
+
+def provided(wanted: list[str], text: str, unit_kind: str = "sentence", focus_word: str | None = None) -> list[str]:
+    """The wanted kinds a unit provides; a count or amount only next to the question's focus word.
 
     Args:
         wanted: what the question wants.
         text: the unit's text.
         unit_kind: the unit's own kind.
+        focus_word: the thing counted or priced (``focus``), folded.
     """
-    return [w for w in wanted if provides(w, text, unit_kind)]
+    stem = focus_word[: max(4, len(focus_word) - 3)] if focus_word else None
+    out = []
+    for w in wanted:
+        if not provides(w, text, unit_kind):
+            continue
+        if stem and w in NEAR_FOCUS and not _near(text, w, stem):
+            continue
+        out.append(w)
+    return out

@@ -148,7 +148,7 @@ def fit_answerable(Q: np.ndarray, answerable: np.ndarray, c: float = 0.3) -> tup
     return coef.tolist(), bias
 
 
-def choose_threshold(p: np.ndarray, answerable: np.ndarray, false_cost: float = 3.0) -> float:
+def choose_threshold(p: np.ndarray, answerable: np.ndarray, false_cost: float = 5.0) -> float:
     """The abstention threshold that best trades abstaining on unanswerable questions against
     abstaining on answerable ones (each false abstention costs ``false_cost`` right ones).
 
