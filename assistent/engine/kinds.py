@@ -87,8 +87,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "period",
         _rx(r"\b(period\w*|tidsperiod\w*|under\s+vilken\s+tid|hur\s+lange|giltig\w*|fran\s+och\s+med|till\s+och\s+med|mellan\s+vilka\s+ar|vilka\s+ar)\b"),
-        _rx(rf"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\b|\bfr\.?o\.?m\b|\bt\.?o\.?m\b|\bfrån\s+och\s+med\b|\btill\s+och\s+med\b|\bunder\s+(?:perioden|åren|\d)"
-            rf"|\bmandatperiod\w*|\btills\s+vidare\b|\b\d+\s+(?:år|månader|veckor)\b|\bgäller\s+(?:från|till|under)"),
+        _rx(r"\b(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\b|\bfr\.?o\.?m\b|\bt\.?o\.?m\b|\bfrån\s+och\s+med\b|\btill\s+och\s+med\b|\bunder\s+(?:perioden|åren|\d)"
+            r"|\bmandatperiod\w*|\btills\s+vidare\b|\b\d+\s+(?:år|månader|veckor)\b|\bgäller\s+(?:från|till|under)"),
     ),
     Kind(
         "date",
