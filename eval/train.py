@@ -26,6 +26,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from assistent.engine.features import Prepared
 from eval.gold import GoldQuestion, load_gold
 from eval.metrics import facts_present, score_question
 
@@ -41,7 +42,7 @@ WORD_COST = 0.0002
 @dataclass
 class Item:
     gold: GoldQuestion
-    prepared: object  # assistent.engine.features.Prepared
+    prepared: Prepared
     labels: np.ndarray
     group: int
 
@@ -124,6 +125,7 @@ def fit(assistant, items: Sequence[Item], inner: bool = True):
             value = sum(r[0] for r in res) / len(res) - WORD_COST * statistics.mean(r[1] for r in res)
             if best is None or value > best[0] + 1e-9:
                 best = (value, model.compose)
+        assert best is not None
         model.compose = best[1]
         model.compose.clarify_share = _choose_clarify(assistant, model, answerable)
     return model
@@ -274,7 +276,7 @@ def summarise(rows: dict[str, dict]) -> dict:
     kinds = ["all", *sorted({r["kind"] for r in rows.values()})]
     for kind in kinds:
         rs = [r for r in rows.values() if kind == "all" or r["kind"] == kind]
-        d = {"n": len(rs)}
+        d: dict[str, float | int | None] = {"n": len(rs)}
         for sysname in ("engine", "old"):
             if all(sysname in r for r in rs):
                 for m in ("facts", "fact_recall", "abstention", "false_abstention", "ambiguity", "cit_paragraf"):

@@ -10,6 +10,7 @@ passages as "kanske relevant".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistent.engine.compose import citation_label
@@ -30,7 +31,11 @@ KIND_LABELS = {
 
 
 def abstention(
-    assistant: Assistant, r: Retrieval, missing: list[str] = (), kinds: list[str] = (), unknown: list[str] = ()
+    assistant: Assistant,
+    r: Retrieval,
+    missing: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    unknown: Sequence[str] = (),
 ) -> Answer:
     """Say plainly that the documents do not answer; name the scope and what is missing; list near misses.
 

@@ -197,7 +197,8 @@ def render(pr: Prepared, chosen: list[int], scores: np.ndarray) -> Composer:
             continue
         if g == 0 and lookup and s.id in {x.id for x in r.exact_sections}:
             what = s.paragraf or s.diarienummer or p.diarienummer
-            meta = ", ".join(b for b in (p.namnd, swedish_date(s.datum or p.datum) if (s.datum or p.datum) else None) if b)
+            d = s.datum or p.datum
+            meta = ", ".join(b for b in (p.namnd, swedish_date(d) if d else None) if b)
             comp.lines.append(f"{what} gäller {s.rubrik or 'ärendet'}{' (' + meta + ')' if meta else ''}. [{n}]")
             dec = _decision_text(s, p.namnd)
             if dec:

@@ -114,8 +114,8 @@ def _clarify(pr: Prepared, choices: list[tuple[str, int]]) -> Answer:
         c = pr.candidates[i]
         n = comp.cite(c.passage, c.section, c.unit.text, c.unit.page)
         numbers.append(n)
-        where = ", ".join(b for b in (c.passage.namnd, compose.swedish_date(c.section.datum or c.passage.datum)
-                                      if (c.section.datum or c.passage.datum) else None) if b)  # fmt: skip
+        d = c.section.datum or c.passage.datum
+        where = ", ".join(b for b in (c.passage.namnd, compose.swedish_date(d) if d else None) if b)
         lines.append(f"- {kommun}{' (' + where + ')' if where else ''}: {c.unit.text} [{n}]")
     comp.lines = lines
     return Answer(
