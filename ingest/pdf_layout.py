@@ -22,6 +22,7 @@ PAGE_EDGE = 0.07
 #: pay for PyMuPDF's table finder (0.5-2 s a page on this machine, against ~5 ms for text).
 TABLE_MIN_NUMBER_LINES = 6
 _BULLETS = {"•", "-", "–", "▪", "●", "○", "■", "\uf0b7", "\uf0a7", "o"}
+_LEADER = re.compile(r"\.{4,}|…{2,}")
 _NUMBER_LINE = re.compile(r"^[-−–+]?\s?\d[\d\s.,%]*$")
 
 
@@ -83,18 +84,21 @@ def _table_items(page: pymupdf.Page) -> list[tuple[float, float, str, pymupdf.Re
     except Exception:  # noqa: BLE001 - a table finder failure leaves the plain text
         return []
     words = page.get_text("words", sort=True)
+    centres = [((w[0] + w[2]) / 2, (w[1] + w[3]) / 2, w[4]) for w in words]
     out = []
     for table in found.tables:
         rows: list[list[str]] = []
         for row in table.rows:
+            # words of the row's band first (one pass over the page's words per row), then per cell
+            y0, y1 = row.bbox[1], row.bbox[3]
+            band = [c for c in centres if y0 <= c[1] <= y1]
             cells = []
             for cell in row.cells:
                 if cell is None:
                     cells.append("")
                     continue
-                rect = pymupdf.Rect(cell)
-                inside = [w[4] for w in words if pymupdf.Point((w[0] + w[2]) / 2, (w[1] + w[3]) / 2) in rect]
-                cells.append(" ".join(inside))
+                x0, _, x1, _ = cell
+                cells.append(" ".join(t for x, _y, t in band if x0 <= x <= x1))
             if any(cells):
                 rows.append(cells)
         captions = []
@@ -125,7 +129,9 @@ def layout_text(page: pymupdf.Page, body_size: float = 0.0) -> str:
         if "".join(s["text"] for s in ln["spans"]).strip()
     ]
     numeric = sum(bool(_NUMBER_LINE.match("".join(s["text"] for s in ln["spans"]).strip())) for ln in lines)
-    tables = _table_items(page) if numeric >= TABLE_MIN_NUMBER_LINES else []
+    leaders = sum(bool(_LEADER.search("".join(s["text"] for s in ln["spans"]))) for ln in lines)
+    # a table of contents has a column of page numbers too: it is read as lines, not a table
+    tables = _table_items(page) if numeric >= TABLE_MIN_NUMBER_LINES and leaders < 3 else []
     items: list[tuple[float, float, str]] = [(y, x, t) for y, x, t, _ in tables]
     previous = ""
     for b in blocks:
