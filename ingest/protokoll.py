@@ -288,3 +288,31 @@ def fill_from_map(
         host.end = start
         spans.insert(spans.index(host) + 1, new)
     return spans
+
+
+def embedded_paragrafer(text: str, lines: list[Line], spans: list[Span]) -> list[Span]:
+    """§§ of a protokollsutdrag inside another document (a kallelse's attachments, a KF handling):
+    a § heading that carries its own dnr and title and has a body splits the span it stands in.
+
+    Args:
+        text: the document text.
+        lines: its lines.
+        spans: the document's spans (tjänsteskrivelser, heading blocks).
+    """
+    heads = [
+        h
+        for h in _se_heads(text, lines)
+        if h.dnr and h.title and h.words >= TOC_ENTRY_MAX_WORDS and h not in _toc_entries(_se_heads(text, lines))
+    ]
+    for h in heads:
+        start = lines[h.line].start
+        host = next((s for s in spans if s.start <= start < s.end), None)
+        if host is None or host.kind == "paragraf":
+            continue
+        new = Span(start, host.end, "paragraf", rubrik=h.title, paragraf_nr=h.nr, dnr=h.dnr)
+        if start == host.start:
+            spans[spans.index(host)] = new
+        else:
+            host.end = start
+            spans.insert(spans.index(host) + 1, new)
+    return spans

@@ -42,7 +42,7 @@ from ingest.metadata import (
     read_organ,
 )
 from ingest.parts import find_parts, part_kind
-from ingest.protokoll import fill_from_map, protokoll_fi, protokoll_se
+from ingest.protokoll import embedded_paragrafer, fill_from_map, protokoll_fi, protokoll_se
 from ingest.spans import Line, Span, clean_heading, page_starts, split_lines
 
 __all__ = ["find_parts", "format_report", "part_kind", "segment"]
@@ -338,6 +338,8 @@ def segment(raw: RawDocument) -> ParsedDocument:
         spans = fill_from_map(text, lines, spans, starts)
     if not spans:
         spans = _split_headings(text, 0, len(text), [], doc_dnr, None)
+    if not any(s.kind == "paragraf" for s in spans):
+        spans = embedded_paragrafer(text, lines, spans)
 
     evidence = [read_kommun(text), read_organ(text, _registry_codes(doc_dnr, spans)), read_date(text, doctype)]
     kommun, namnd, iso = (e.value for e in evidence)

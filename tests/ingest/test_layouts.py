@@ -158,3 +158,45 @@ def test_read_date(text, doctype, datum):
     from ingest.metadata import detect_date
 
     assert detect_date(text, doctype) == datum
+
+
+KALLELSE_WITH_UTDRAG = """Kallelse till sammanträde
+Bygg- och miljönämnden
+2026-06-16
+
+Dagordning
+1. Återrapportering av inkomna skrivelser
+
+Tjänsteskrivelse
+Diarienummer: BMN 2026/12
+Upprättad: 2026-05-20
+Återrapportering av inkomna skrivelser
+Förslag till beslut
+Bygg- och miljönämnden lägger återrapporteringen till handlingarna.
+Ärendebeskrivning
+Kommunfullmäktige har fattat beslut som nämnden ska känna till; protokollsutdragen bifogas.
+
+Kommunfullmäktige
+Protokoll
+2026-05-06
+
+§ 89  2026.112 KS
+Inskränkning av verksamhetsområde Vässenbo
+Ärendebeskrivning
+Tekniska nämnden har till kommunstyrelsen inkommit med ett ärende gällande inskränkning av
+verksamhetsområde för vatten och spillvattenavlopp inom Vässenbo 1:17 med omgivande mark.
+Beslut
+Inskränkning av verksamhetsområde för allmän vatten- och spillvattenanläggning i området fastställs.
+"""
+
+
+def test_protokollsutdrag_inside_a_kallelse_is_its_own_paragraf(settings, tmp_path):
+    path = tmp_path / "bmn_kallelse.txt"
+    path.write_text(KALLELSE_WITH_UTDRAG, encoding="utf-8")
+    parsed = segment(clean_document(read_file(path, settings)))
+    found = _paragrafer(parsed)
+    assert set(found) == {89}
+    assert found[89].diarienummer == "2026.112 KS"
+    assert "Vässenbo 1:17" in found[89].text
+    ts = [s for s in parsed.sections if s.kind == "tjansteskrivelse"]
+    assert ts and "Vässenbo" not in ts[0].text  # the tjänsteskrivelse ends where the utdrag begins
