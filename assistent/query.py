@@ -55,11 +55,24 @@ _LOOSE_DNR_RE = re.compile(r"(?<![\w./-])([a-zåäö]{1,5})[ ]+((?:19|20)\d\d)[ 
 _DNR_PREFIX_MAX_ZIPF = 3.5
 
 
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _is_word(w: str) -> bool:
+    # registry codes are short ("ks", "sn", "bmn"): a short word is masked only as a stopword
+    return is_stopword(w) or (len(w) >= 4 and zipf(w) >= _DNR_PREFIX_MAX_ZIPF)
+
+
 def find_dnr(text: str) -> list[tuple[int, int, str]]:
     """(start, end, display) of each diarienummer, in order, strict and loose forms."""
     found: dict[int, tuple[int, int, str]] = {}
-    # ingest.dnr wants upper-case prefixes as in documents; users type "sn.2023.62".
-    for m in find_diarienummer(text.upper()):
+    # ingest.dnr wants upper-case prefixes as in documents; users type "sn.2023.62". Ordinary
+    # lower-case words are blanked first (same length, offsets kept), or "ärende 2026.266 KS"
+    # would read as the dnr "ÄRENDE 2026.266" once upper-cased.
+    masked = _WORD_RE.sub(
+        lambda w: " " * len(w.group(0)) if w.group(0).islower() and _is_word(w.group(0)) else w.group(0), text
+    )
+    for m in find_diarienummer(masked.upper()):
         found[m.start] = (m.start, m.end, text[m.start : m.end])
     for lm in _LOOSE_DNR_RE.finditer(text):
         prefix = lm.group(1)

@@ -54,10 +54,14 @@ _LABELLED_RE = re.compile(
     rf"\b{_LABEL}\s*:?\s*(?P<dnr>{_DNR_BODY}|{_YEAR}{_SEP}\d{{1,6}}|\d{{1,6}}/{_YEAR})(?![0-9{_LETTER}]|{_SEP}[0-9])",
     re.IGNORECASE,
 )
-# Upper-case words that precede year:number but are statute or report series, not cases.
 #: Upper-case words after "2023-5" that are units, not registry codes.
 _NOT_SUFFIX = {"SEK", "MSEK", "KSEK", "EUR", "KR", "TKR", "MNKR", "MDKR", "KVM", "KM", "ST", "TIM", "KL"}
-_NOT_PREFIX = {"SFS", "SOSFS", "HSLF-FS", "SKRFS", "PROP", "SOU", "DS", "NJA", "HFD", "RÅ", "AFS", "BFS"}
+#: Upper-case words that precede year:number but are labels ("DNR 2026-0148") or statute and
+#: report series, not cases.
+_NOT_PREFIX = {
+    "DNR", "NR", "DIARIENR", "ÄRENDE", "ÄRENDENR",
+    "SFS", "SOSFS", "HSLF-FS", "SKRFS", "PROP", "SOU", "DS", "NJA", "HFD", "RÅ", "AFS", "BFS",
+}
 
 
 class DnrMatch(BaseModel):

@@ -216,3 +216,19 @@ def test_contextualize_carries_references_through_a_chain():
 def test_contextualize_leaves_standalone_questions(history):
     q = "Hur många platser finns på särskilt boende i Gnesta?"
     assert contextualize(q, history) == q
+
+
+@pytest.mark.parametrize(
+    "question, norm",
+    [
+        # upper-casing a typed question must not make an ordinary word a registry prefix
+        ("vad gäller ärende 2026.266 KS?", ["KS-2026-266"]),
+        ("Vad gäller ärende 2026.112 KS i fullmäktige?", ["KS-2026-112"]),
+        ("vad beslutades i 2026.266 ks", ["KS-2026-266"]),
+        ("ärende ks 2026/123", ["KS-2026-123"]),
+        ("dnr 2026-0148 bmn", ["BMN-2026-148"]),
+        ("Vad gäller ärende VSF.2024.8?", ["VSF-2024-8"]),
+    ],
+)
+def test_dnr_in_typed_questions(question, norm):
+    assert parse_query(question, [], []).dnr_norm == norm
