@@ -50,10 +50,15 @@ def sanitize(raw: RawDocument, settings: Settings) -> RawDocument:
     if total > cap:
         raise InputFileError(
             raw.path,
-            f"texten är för lång ({total:,} tecken; gränsen är {cap:,} tecken, "
-            "ASSISTENT_INGEST_MAX_TEXT_CHARS)".replace(",", " "),
+            f"texten är för lång ({_thousands(total)} tecken; gränsen är {_thousands(cap)} tecken, "
+            "ASSISTENT_INGEST_MAX_TEXT_CHARS)",
         )
     return raw
+
+
+def _thousands(n: int) -> str:
+    """48340791 → '48 340 791' (Swedish digit grouping)."""
+    return f"{n:,}".replace(",", " ")
 
 
 def symlink_problem(path: Path) -> str | None:
