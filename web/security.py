@@ -15,11 +15,14 @@ so another site cannot make a logged-in browser upload files.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import secrets
+import sqlite3
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -116,53 +119,66 @@ def redact_access_log() -> None:
         logger.addFilter(RedactQueryFilter())
 
 
+class _SharedTable:
+    """A small SQLite file in the data directory, shared by every worker process of the server
+    (``assistent serve --workers N``): a session made by one worker must be valid in the others."""
+
+    def __init__(self, path: Path, schema: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(schema)
+        self._guard = threading.Lock()
+
+    def rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._guard:
+            return self._db.execute(sql, args).fetchall()
+
+
 class AdminSessions:
     """Login sessions of the admin: random ids that expire and that logout revokes.
 
     The cookie used to be a fixed hash of the token: it never expired and logout could not
-    revoke it. Sessions live in the server's memory (one process serves the app), so a
-    restart also logs everyone out.
+    revoke it. Only a hash of each id is stored (``<data>/web-sessions.sqlite``), so the file
+    holds no usable cookie.
     """
 
-    def __init__(self, hours: float):
+    def __init__(self, path: Path, hours: float):
         self.ttl = hours * 3600
-        self._ids: dict[str, float] = {}
-        self._guard = threading.Lock()
+        self._t = _SharedTable(path, "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, expires REAL NOT NULL)")
+
+    @staticmethod
+    def _key(sid: str) -> str:
+        return hashlib.sha256(sid.encode()).hexdigest()
 
     def create(self) -> str:
         sid = secrets.token_urlsafe(32)
-        with self._guard:
-            now = time.monotonic()
-            self._ids = {k: t for k, t in self._ids.items() if t > now}  # forget expired ones
-            self._ids[sid] = now + self.ttl
+        now = time.time()
+        self._t.rows("DELETE FROM sessions WHERE expires <= ?", (now,))
+        self._t.rows("INSERT INTO sessions VALUES (?, ?)", (self._key(sid), now + self.ttl))
         return sid
 
     def valid(self, sid: str) -> bool:
-        with self._guard:
-            expires = self._ids.get(sid)
-        return expires is not None and expires > time.monotonic()
+        rows = self._t.rows("SELECT expires FROM sessions WHERE id = ?", (self._key(sid),))
+        return bool(rows) and rows[0][0] > time.time()
 
     def revoke(self, sid: str) -> None:
-        with self._guard:
-            self._ids.pop(sid, None)
+        self._t.rows("DELETE FROM sessions WHERE id = ?", (self._key(sid),))
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per client address within ``window_s`` (50 tries took 0.1 s)."""
+    """At most ``attempts`` failed logins per client address within ``window_s`` (50 tries took 0.1 s),
+    counted over all worker processes."""
 
-    def __init__(self, attempts: int = 5, window_s: float = 60.0):
+    def __init__(self, path: Path, attempts: int = 5, window_s: float = 60.0):
         self.attempts, self.window_s = attempts, window_s
-        self._failures: dict[str, list[float]] = {}
-        self._guard = threading.Lock()
-
-    def _recent(self, client: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(client, []) if now - t < self.window_s]
+        self._t = _SharedTable(path, "CREATE TABLE IF NOT EXISTS login_failures (client TEXT NOT NULL, t REAL NOT NULL)")
 
     def blocked(self, client: str) -> bool:
-        with self._guard:
-            return len(self._recent(client, time.monotonic())) >= self.attempts
+        since = time.time() - self.window_s
+        return self._t.rows("SELECT COUNT(*) FROM login_failures WHERE client = ? AND t > ?", (client, since))[0][0] >= self.attempts
 
     def failed(self, client: str) -> None:
-        with self._guard:
-            now = time.monotonic()
-            self._failures[client] = [*self._recent(client, now), now]
+        now = time.time()
+        self._t.rows("DELETE FROM login_failures WHERE t <= ?", (now - self.window_s,))
+        self._t.rows("INSERT INTO login_failures VALUES (?, ?)", (client, now))

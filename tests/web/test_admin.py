@@ -155,3 +155,16 @@ def test_session_cookie_is_random_expires_and_logout_revokes_it(locked):
     assert locked.cookies.get("namnd_admin") != cookie  # a new session, not a fixed hash of the token
     stolen = TestClient(locked.app, cookies={"namnd_admin": cookie})
     assert stolen.get("/admin").status_code == 401  # the logged-out session stays dead
+
+
+def test_a_session_is_valid_in_every_worker_process(fresh):
+    """`assistent serve --workers N`: each worker builds its own app over the same data directory."""
+    fresh.settings.web.admin_token = "hemlig-nyckel"
+    worker_a = TestClient(create_app(assistant=fresh))
+    worker_b = TestClient(create_app(assistant=fresh))
+    worker_a.post("/admin/logga-in", data={"token": "hemlig-nyckel"})
+    cookie = worker_a.cookies.get("namnd_admin")
+    assert TestClient(worker_b.app, cookies={"namnd_admin": cookie}).get("/admin").status_code == 200
+    worker_b.cookies.set("namnd_admin", cookie)
+    worker_b.post("/admin/logga-ut")
+    assert TestClient(worker_a.app, cookies={"namnd_admin": cookie}).get("/admin").status_code == 401
