@@ -42,7 +42,7 @@ import tempfile
 import uuid
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -69,6 +69,8 @@ KNOWN_WORD_ZIPF = 2.5
 MAX_SEGMENTS = 8
 #: Small segments plus deleted chunks, as a share of the largest segment, that trigger a full merge.
 MERGE_FRACTION = 0.25
+#: Filter masks kept per index (one per frozenset of allowed ids the store hands out).
+MASK_CACHE_SIZE = 32
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
@@ -271,6 +273,7 @@ class LexicalIndex:
         live = lengths[self._alive]
         avgdl = float(live.mean()) if self._n and live.sum() else 1.0
         self._norm = (K1 * (1.0 - B + B * lengths / avgdl)).astype(np.float32)
+        self._masks_of: dict[int, tuple[Collection[str], np.ndarray]] = {}  # search(allowed_ids=frozenset)
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -482,7 +485,7 @@ class LexicalIndex:
         return list(self.weighted_terms(query))
 
     def search(
-        self, query: str | list[str], k: int, allowed_ids: set[str] | None = None
+        self, query: str | list[str], k: int, allowed_ids: Collection[str] | None = None
     ) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` as (chunk id, BM25 score), best first; zero scores left out.
 
@@ -512,10 +515,18 @@ class LexicalIndex:
             scores[~self._alive] = 0.0
         nz = np.flatnonzero(scores > 0)
         if allowed_ids is not None:
-            # whichever is smaller is looked up: the allowed ids, or the chunks that scored
-            if len(allowed_ids) < nz.size:
+            # whichever is smaller is looked up: the allowed ids, or the chunks that scored;
+            # an immutable set's mask is kept (the store hands out one frozenset per filter)
+            cached = self._masks_of.get(id(allowed_ids))
+            if cached is not None and cached[0] is allowed_ids:
+                nz = nz[cached[1][nz]]
+            elif len(allowed_ids) < nz.size or isinstance(allowed_ids, frozenset):
                 mask = np.zeros(len(self._all_ids), dtype=bool)
                 mask[[self._pos[c] for c in allowed_ids if c in self._pos]] = True
+                if isinstance(allowed_ids, frozenset):
+                    if len(self._masks_of) >= MASK_CACHE_SIZE:
+                        self._masks_of.pop(next(iter(self._masks_of)))
+                    self._masks_of[id(allowed_ids)] = (allowed_ids, mask)
                 nz = nz[mask[nz]]
             else:
                 all_ids = self._all_ids

@@ -88,13 +88,30 @@ def test_nothing_passes_the_filter(corpus_store):
     assert corpus_store.dense_search(q, 10, {"kommun": "Ingenstans"}, allowed=set()) == []
 
 
+def test_cached_filter_masks_give_the_same_bm25_hits(corpus_store):
+    f = filter_cases(corpus_store)[0]
+    allowed = corpus_store.chunk_ids_where(f)
+    index = corpus_store.lexical()
+    first = index.search("socialnämnden budget", 10, allowed_ids=allowed)
+    assert first and all(c in allowed for c, _ in first)
+    assert index.search("socialnämnden budget", 10, allowed_ids=allowed) == first
+    assert index.search("socialnämnden budget", 10, allowed_ids=set(allowed)) == first
+
+
 def test_a_new_document_is_found_by_the_next_filtered_search(tmp_path, corpus_store, settings, monkeypatch):
     monkeypatch.setattr("ingest.embed.get_embedder", lambda settings: FakeEmbedder())
     q = np.ones(FakeEmbedder.dim, np.float32) / 4.0
     everything = set(corpus_store.chunk_ids())
     corpus_store.dense_search(q, 5, None, allowed=everything)  # loads the vector table
+    f = filter_cases(corpus_store)[0]
+    kept = corpus_store.chunk_ids_where(f)
+    assert corpus_store.chunk_ids_where(f) is kept  # one set per filter until the next write
+    before = corpus_store.dense_search(q, 5, _where(f), allowed=kept)
     ingest_paths([write(tmp_path / "ny", "a.txt", DOC_A)], settings, progress=False, store=corpus_store)
     added = set(corpus_store.chunk_ids()) - everything
     assert added
     hits = corpus_store.dense_search(q, 5, None, allowed=added)
     assert {c for c, _ in hits} == added
+    again = corpus_store.chunk_ids_where(f)
+    assert again is not kept and again >= kept
+    assert corpus_store.dense_search(q, 5, _where(f), allowed=again)[0][1] >= before[0][1]
