@@ -502,6 +502,14 @@ def render_bench(r: dict) -> str:
             f"{s['ask_p50_ms']:.0f} | {s['ask_p95_ms']:.0f} |"
         )
     lines += render_comparison(r)
+    if r.get("serve"):
+        from eval.bench_serve import render_serve
+
+        lines += render_serve(r["serve"])
+        lines.append(
+            f"\n(Mätt med `python -m eval.bench_serve --data-dir DIR --merge eval/reports/bench.json` mot "
+            f"{r.get('serve_store', 'ett arkiv')}.)"
+        )
     lines += [
         "",
         "Kopiorna (10×, 100×) är exempelkorpusen med ändrade tal och årtal, så varje kopia får egen hash. "
