@@ -15,7 +15,6 @@ from assistent.records import Answer, Citation, Filters
 from web.app import create_app
 from web.deps import get_assistant
 
-
 #: The client address of the test clients: this machine, as for an operator on the server
 #: (without an admin token the admin is open only to loopback; see web/security.py).
 LOCAL = ("127.0.0.1", 50000)
