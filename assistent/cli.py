@@ -1,7 +1,7 @@
 """`assistent` command line: ingest, search, ask, serve, eval, status.
 
 Errors meant for users (AssistentError) become one clean line on stderr and exit
-code 1, in one place (``UserErrorGroup.invoke``); anything else is a bug and shows a traceback.
+code 1, in one place (``UserErrorGroup.invoke``, assistent/cli_errors.py); anything else is a bug and shows a traceback.
 """
 
 from __future__ import annotations
@@ -12,19 +12,8 @@ from pathlib import Path
 
 import click
 
-from assistent.errors import AssistentError
+from assistent.cli_errors import UserErrorGroup
 from assistent.settings import get_settings, offline_env
-
-
-class UserErrorGroup(click.Group):
-    """Turns AssistentError into one line on stderr and exit code 1 (every command group uses it)."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except AssistentError as exc:
-            click.echo(f"Fel: {exc}", err=True)
-            ctx.exit(1)
 
 
 @click.group(cls=UserErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from assistent.cli import UserErrorGroup
+from assistent.cli_errors import UserErrorGroup
 from assistent.settings import offline_env
 from eval.bench import bench_command
 from eval.run import eval_command

@@ -320,9 +320,9 @@ def read_organ(text: str, dnr_codes: list[str] | None = None) -> FieldEvidence:
     for line in block:
         if " | " in line:
             continue
-        m = _ORGAN_LINE_RE.match(line)
-        if m:
-            readings.append((0.85, _canon_organ(m.group(1)), line))
+        whole = _ORGAN_LINE_RE.match(line)
+        if whole:
+            readings.append((0.85, _canon_organ(whole.group(1)), line))
             continue
         if len(line.split()) <= 6:
             for m in _ORGAN_RE.finditer(line):

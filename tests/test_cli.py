@@ -147,3 +147,22 @@ def test_batch_mode_one_json_line_per_question_in_order(corpus_env, runner, comm
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 2
     assert [json.loads(line)[key] for line in lines] == questions
+
+
+def test_module_entry_points_import_without_cycles():
+    # `python -m assistent.cli` imports eval/, which must not import the CLI module back
+    import subprocess
+    import sys
+
+    for module in ("assistent.cli", "eval"):
+        proc = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr[-500:]
+
+
+def test_eval_without_subcommand_runs_run():
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["eval", "--help"])
+    assert "structure" in result.output and "run" in result.output
+    result = CliRunner().invoke(main, ["eval", "--gold", "/no/such/file.jsonl"])
+    assert result.exit_code != 0 and "file.jsonl" in result.output  # parsed by `run`'s options
