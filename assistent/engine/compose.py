@@ -183,7 +183,8 @@ def render(pr: Prepared, chosen: list[int], scores: np.ndarray) -> Composer:
         group = [cands[i] for i in sorted(idx, key=lambda i: cands[i].index)]
         s, p = group[0].section, group[0].passage
         page = cands[idx[0]].unit.page
-        quote = " ".join(c.unit.text for c in group)
+        # units are quoted one by one (" … "): the source viewer highlights each where it stands
+        quote = " … ".join(c.unit.text for c in group)
         n = comp.cite(p, s, quote, page)
         if g == 0 and decision and (dec := _decision_text(s, p.namnd)):
             kind, text = dec

@@ -66,6 +66,12 @@ def terms_of(text: str) -> frozenset[str]:
     return frozenset(analyze(text))
 
 
+@lru_cache(maxsize=100_000)
+def _provided(wants: tuple[str, ...], text: str, kind: str, focus_word: str | None) -> tuple[str, ...]:
+    """kinds.provided, cached: the same units come back question after question."""
+    return tuple(provided(list(wants), text, kind, focus_word))
+
+
 def term_weight(word: str) -> float:
     """1 for a common word (Zipf ≥ 5), up to 4 for a rare one; numbers 2 (they name the thing).
 
@@ -179,7 +185,7 @@ def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
         focus_word = focus(r.effective_question or r.question)
         for j, c in enumerate(cands):
             u, s = c.unit, c.section
-            c.provides = provided(wants, u.text, u.kind, focus_word)
+            c.provides = list(_provided(tuple(wants), u.text, u.kind, focus_word))
             units = units_by_section[s.id]
             nb = [lex[j + d] for d in (-1, 1) if 0 <= j + d < len(cands) and cands[j + d].section is s]
             ctx = " ".join(x for x in (u.lead, s.rubrik) if x)

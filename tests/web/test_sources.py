@@ -24,7 +24,9 @@ def test_section_page_highlights_the_cited_passage(client, assistant, bokslut):
     html = response.text
     mark = re.search(r'<mark id="markerat" tabindex="-1">(.*?)</mark>', html, re.S)
     assert mark, "the quote is highlighted"
-    assert " ".join(mark.group(1).split()) == " ".join(str(escape(bokslut.text)).split())
+    # a citation quotes its units one by one (" … "); the first highlighted span is the first unit
+    first = bokslut.text.split(" … ")[0]
+    assert " ".join(mark.group(1).split()) == " ".join(str(escape(first)).split())
     view = assistant.section(bokslut.section_id)
     assert view.document.kommun in html and f"/filer/{view.document.id}" in html
 
