@@ -144,7 +144,7 @@ def read_pdf(name: str, data: bytes, settings: Settings) -> tuple[list[PageText]
         try:
             n_pages = doc.page_count
         except Exception as exc:  # noqa: BLE001 - a page tree saying "/Count 2000000000" raises here
-            raise InputFileError(name, f"PDF-filens sidträd är trasigt och kan inte läsas ({exc})") from exc
+            raise InputFileError(name, f"PDF-filen kunde inte läsas: sidträdet är trasigt ({exc})") from exc
         if n_pages == 0:
             raise InputFileError(name, "PDF-filen har inga sidor (skadad eller ofullständig)")
         if n_pages > MAX_PAGES:

@@ -69,12 +69,28 @@ def locate(text: str, quote: str) -> list[tuple[int, int]]:
         words = piece.strip(" \n\t\"'”“«»").split()
         if len(" ".join(words)) < 3:
             continue
-        pattern = r"\s+".join(re.escape(w) for w in words)
-        # Exact case first: "Socialnämnden tar del…" is the beslut, "socialnämnden tar del…" the förslag.
-        m = re.search(pattern, text) or re.search(pattern, text, flags=re.IGNORECASE)
-        if m and not any(s < m.end() and m.start() < e for s, e in spans):
+        m = _find(text, words)
+        if m is None:
+            # A quote composed of several units (a label read with its value, sentences from
+            # two lines) is found sentence by sentence; a leading label may stand elsewhere.
+            for sentence in _SENTENCE_END.split(" ".join(words)):
+                sw = sentence.split()
+                found = next((f for k in range(3) if len(sw) - k >= 3 and (f := _find(text, sw[k:]))), None)
+                if found and not any(s < found.end() and found.start() < e for s, e in spans):
+                    spans.append(found.span())
+            continue
+        if not any(s < m.end() and m.start() < e for s, e in spans):
             spans.append(m.span())
     return sorted(spans)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])")
+
+
+def _find(text: str, words: list[str]) -> re.Match[str] | None:
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    # Exact case first: "Socialnämnden tar del…" is the beslut, "socialnämnden tar del…" the förslag.
+    return re.search(pattern, text) or re.search(pattern, text, flags=re.IGNORECASE)
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:

@@ -87,3 +87,15 @@ def test_highlight_escapes_everything_and_marks_spans():
 
 def test_highlight_without_spans_is_just_escaped():
     assert str(highlight("a < b", [])) == "a &lt; b"
+
+
+def test_locate_finds_a_quote_composed_of_units_sentence_by_sentence():
+    from web.render import locate
+
+    text = "Au-protokoll\n§ 12 Bokslut\nOrdförande yrkar att nämnden godkänner bokslutet.\n\nBeslut\nNämnden godkänner bokslutet 2023."
+    # the answer engine quotes a label with its value and two sentences as one passage
+    spans = locate(text, "Au-protokoll Ordförande yrkar att nämnden godkänner bokslutet. Nämnden godkänner bokslutet 2023.")
+    assert [text[a:b] for a, b in spans] == [
+        "Ordförande yrkar att nämnden godkänner bokslutet.",
+        "Nämnden godkänner bokslutet 2023.",
+    ]
