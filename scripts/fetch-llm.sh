@@ -25,12 +25,21 @@ MODEL="$CACHE_DIR/llm/qwen2.5-coder-0.5b-instruct-q5_0.gguf"
 
 . .venv/bin/activate
 
+# AMX tiles need the kernel's permission (arch_prctl), which sandboxed and virtual machines often
+# withhold although the CPU reports them: a -march=native build with AMX then dies with SIGILL on
+# the first token. A build that has AMX compiled in is replaced by one without.
+if python -c "import llama_cpp, sys; sys.exit(b'AMX' not in llama_cpp.llama_print_system_info())" 2>/dev/null; then
+  echo "llama-cpp-python är byggt med AMX, som den här maskinen inte kör; bygger om utan..." >&2
+  python -m pip uninstall -q -y llama-cpp-python >&2
+  python -m pip cache remove llama_cpp_python >/dev/null 2>&1 || true
+fi
+
 if ! python -c "import llama_cpp.server.app" 2>/dev/null; then
   echo "Installerar llama-cpp-python $LLAMA_CPP_VERSION (första gången kompileras llama.cpp, ~9 min)..." >&2
   # Only the library the server needs: no multimodal (llava/mtmd), tests, examples or tools,
   # which roughly halves the compile. CPU only; -march=native is fine as the wheel is cached per machine.
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}" \
+  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}" \
     python -m pip install -q "llama-cpp-python[server]==$LLAMA_CPP_VERSION" >&2
 fi
 
