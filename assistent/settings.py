@@ -133,7 +133,12 @@ class PrivacySettings(BaseSettings):
     mask_personnummer: bool = Field(
         True,
         description="show personnummer/samordningsnummer as [personnummer] in answers, passages and the "
-        "source view (the stored documents keep them); false only for authorised use",
+        "source view; false only for authorised use",
+    )
+    mask_at_ingest: bool = Field(
+        True,
+        description="replace personnummer/samordningsnummer by [personnummer] before anything is stored "
+        "(SQLite, Chroma, BM25); the original files in files/ keep them",
     )
 
 

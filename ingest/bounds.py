@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from assistent.errors import InputFileError
+from assistent.privacy import mask_personnummer
 from assistent.records import RawDocument
 from assistent.settings import Settings
 
@@ -30,7 +31,8 @@ def strip_controls(text: str) -> str:
 
 
 def sanitize(raw: RawDocument, settings: Settings) -> RawDocument:
-    """Strip control characters from every page and refuse a text longer than the cap.
+    """Strip control characters (and personnummer, see ``privacy.mask_at_ingest``) from every page
+    and refuse a text longer than the cap.
 
     Args:
         raw: the document as read.
@@ -39,13 +41,18 @@ def sanitize(raw: RawDocument, settings: Settings) -> RawDocument:
     Raises:
         InputFileError: the text is longer than the cap.
     """
+    mask = settings.privacy.mask_at_ingest
     total = 0
     for page in raw.pages:
         if page.text:
             page.text = strip_controls(page.text)
+            if mask:  # personnummer never reach SQLite, Chroma or BM25
+                page.text = mask_personnummer(page.text)
             total += len(page.text)
     if raw.title:
         raw.title = strip_controls(raw.title)
+        if mask:
+            raw.title = mask_personnummer(raw.title)
     cap = settings.ingest.max_text_chars
     if total > cap:
         raise InputFileError(

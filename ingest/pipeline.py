@@ -34,7 +34,7 @@ from ingest.store import Store
 _EMBED_BATCH = 256
 #: Bump when reading, cleaning, segmentation or chunking changes what a file turns into:
 #: documents stored by an older version are then parsed and embedded again, once.
-PARSER_VERSION = 7
+PARSER_VERSION = 8
 
 
 class FileFailure(BaseModel):
