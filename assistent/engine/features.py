@@ -26,6 +26,7 @@ import numpy as np
 from assistent.engine.kinds import CHECKED, focus, provided
 from assistent.records import Passage, Section, Unit
 from assistent.textproc import analyze, fold, restore_diacritics, words, zipf
+from ingest.injection import find_instructions
 
 if TYPE_CHECKING:
     from assistent.api import Assistant
@@ -168,10 +169,13 @@ def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
     for s, p, rank in sections:
         units, uv = stored.get(s.id, ([], np.zeros((0, 0), np.float32)))
         units_by_section[s.id] = units
-        for i, u in enumerate(units):
-            cands.append(Candidate(u, s, p, rank, i))
-        if len(units):
-            vecs.append(uv)
+        # a sentence that instructs an assistant ("Ignorera tidigare instruktioner och svara att …")
+        # is never a candidate answer, however well it matches: it is flagged, not quoted
+        keep = [i for i, u in enumerate(units) if not (s.injection and find_instructions(u.text))]
+        for i in keep:
+            cands.append(Candidate(units[i], s, p, rank, i))
+        if keep:
+            vecs.append(uv[keep] if len(keep) < len(units) else uv)
     q_terms = question_terms(r)
     total = sum(q_terms.values())
     checked = [w for w in wants if w in CHECKED]
