@@ -34,12 +34,19 @@ if python -c "import llama_cpp, sys; sys.exit(b'AMX' not in llama_cpp.llama_prin
   python -m pip cache remove llama_cpp_python >/dev/null 2>&1 || true
 fi
 
+# On x86-64 build for x86-64-v3 (AVX2/FMA/F16C) rather than -march=native: native turns on AMX and
+# AVX-512 extensions that a virtual CPU may report without running them.
+ISA_FLAGS=""
+if [ "$(uname -m)" = x86_64 ]; then
+  ISA_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+fi
+
 if ! python -c "import llama_cpp.server.app" 2>/dev/null; then
   echo "Installerar llama-cpp-python $LLAMA_CPP_VERSION (första gången kompileras llama.cpp, ~9 min)..." >&2
   # Only the library the server needs: no multimodal (llava/mtmd), tests, examples or tools,
-  # which roughly halves the compile. CPU only; -march=native is fine as the wheel is cached per machine.
+  # which roughly halves the compile. CPU only.
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}" \
+  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF $ISA_FLAGS}" \
     python -m pip install -q "llama-cpp-python[server]==$LLAMA_CPP_VERSION" >&2
 fi
 
