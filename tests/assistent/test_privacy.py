@@ -1,5 +1,6 @@
-"""Personnummer are masked in every answer, passage, search result and source view; a setting
-turns masking off for authorised use. The stored documents keep them (see assistent/privacy.py)."""
+"""Personnummer are masked in every answer, passage, search result and source view, and (by
+default) already in the store; settings keep them for authorised archives (assistent/privacy.py,
+ingest/bounds.py)."""
 
 from __future__ import annotations
 
@@ -95,14 +96,19 @@ def test_personnummer_masked_in_answers_passages_search_and_source_view(pnr_assi
     assert "klart" in streamed and not _digits_shown(streamed)
     api = client.post("/api/ask", json={"question": "Vad beviljade socialnämnden Anna Andersson?"})
     assert api.status_code == 200 and not _digits_shown(json.dumps(api.json()))
-    # the archive itself keeps the document as it is (documented): masking is on the way out
-    assert PNR in a.store.get_section(section_id).text
+    # the store itself never held the number (privacy.mask_at_ingest defaults to true)
+    assert not _digits_shown(a.store.get_section(section_id).text)
 
 
 @pytest.mark.slow
-def test_masking_can_be_turned_off_for_authorised_use(pnr_assistant, monkeypatch):
-    pnr_assistant.settings.privacy.mask_personnummer = False
-    result = pnr_assistant.search("bistånd hemtjänst Anna Andersson")
+def test_masking_can_be_turned_off_for_authorised_use(tmp_path, settings, embedder, monkeypatch):
+    monkeypatch.setattr(settings.privacy, "mask_at_ingest", False)
+    write(tmp_path / "in", "bistand.txt", DOC)
+    assert ingest_paths([tmp_path / "in"], settings, progress=False).ok
+    assistant = Assistant(settings)
+    assert PERSONNUMMER_MASK in assistant.search("bistånd hemtjänst Anna Andersson").passages[0].text
+    assistant.settings.privacy.mask_personnummer = False
+    result = assistant.search("bistånd hemtjänst Anna Andersson")
     assert PNR in result.passages[0].text
     monkeypatch.setenv("ASSISTENT_PRIVACY_MASK_PERSONNUMMER", "false")
     from assistent.settings import Settings
