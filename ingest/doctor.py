@@ -7,16 +7,18 @@ SQLite is the source of truth (see ingest/store.py). What can go out of step, an
 - a BM25 index whose fingerprint differs from SQLite's chunk ids: a kill before the rebuild;
 - a document without its original in files/: a kill between COMMIT and the copy (the
   original is now copied first, so this only comes from older stores or deleted files);
-- temp files (``.lexical-*.npz``, ``files/*.tmp``, half-converted model folders) left by kills.
+- temp files (``.lexical-*.npz``, ``files/*.tmp``, half-converted model folders) left by kills;
+- sections of a current-parser document without answer units of the current version, or
+  units rows whose section is gone (a kill between a document's write and its units).
 
 Repairs run under the write lock: stray vectors deleted, missing vectors re-embedded from
 SQLite's chunk texts, the BM25 index rebuilt, originals copied again from their source
-paths when the file there still has the same sha256, temp files removed.
+paths when the file there still has the same sha256, temp files removed, answer units
+rebuilt (orphans deleted, missing ones built and embedded, present vectors kept).
 """
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 import time
@@ -25,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from assistent.settings import Settings
+from ingest.store import file_sha256
 
 #: Temp files younger than this may belong to a running process (a server rebuilding its
 #: BM25 index, a model being converted) and are left alone.
@@ -102,14 +105,6 @@ def remove_stray_temp_files(settings: Settings, min_age_s: float = TEMP_MIN_AGE_
     return removed
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def diagnose(settings: Settings, repair: bool = False) -> DoctorReport:
     """Check the store of ``settings`` and, with ``repair``, mend what can be mended.
 
@@ -176,6 +171,9 @@ def _diagnose_locked(settings: Settings, repair: bool) -> DoctorReport:
             f.repaired, changed = not lexical_ok, True
         add(f)
 
+        f = _check_units(store, settings, repair)
+        changed = changed or f.repaired
+        add(f)
         add(_check_originals(store, settings, repair))
         add(_check_stray_originals(store, settings, repair))
 
@@ -209,6 +207,29 @@ def _reembed(store, settings: Settings, ids: list[str]) -> None:
             ids=[c.id for c in batch], embeddings=vectors.tolist(),
             metadatas=[chunk_metadata(c) for c in batch], documents=[c.embed_text for c in batch],
         )
+
+
+def _check_units(store, settings: Settings, repair: bool) -> Finding:
+    """Every section of a document of the current parser has its answer units of the current
+    version, and no units row outlives its section (a kill between a document's write and its
+    units, or units written by an older version of the code)."""
+    from assistent.engine.units import UNITS_VERSION
+    from ingest.pipeline import PARSER_VERSION, embed_units
+
+    missing, orphans = store.units_health(UNITS_VERSION, PARSER_VERSION)
+    sections = sum(missing.values())
+    f = Finding(
+        check="units", ok=not (missing or orphans), count=sections + len(orphans),
+        message=f"Avsnitt utan svarsenheter: {sections} (i {len(missing)} dokument); "
+        f"svarsenheter utan avsnitt: {len(orphans)}",
+    )
+    if repair and not f.ok:
+        from ingest.embed import get_embedder
+
+        store.mark_units_stale(missing, orphans)
+        embed_units(store, lambda: get_embedder(settings))
+        f.repaired = True
+    return f
 
 
 def _check_originals(store, settings: Settings, repair: bool) -> Finding:

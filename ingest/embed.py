@@ -114,7 +114,7 @@ def _ort_session(path: Path, threads: int) -> Any:
 
 
 class OnnxEncoder:
-    """The bundled e5 exported to ONNX (ingest.e5convert.ensure_onnx), run by onnxruntime.
+    """The bundled e5 exported to ONNX (ingest.e5onnx.ensure_onnx), run by onnxruntime.
 
     Questions go through ``query_model`` (a session loaded at once); passages through
     ``passage_model``, loaded on first use, so a serving process that only answers
@@ -318,7 +318,7 @@ def _load_torch(model: str, models_dir: Path, threads: int) -> TorchEncoder:
 def _load_onnx(models_dir: Path, threads: int, query_threads: int, query_int8: bool) -> OnnxEncoder:
     offline_env()
     try:
-        from ingest.e5convert import ensure_onnx
+        from ingest.e5onnx import ensure_onnx
 
         passage_model = ensure_onnx(models_dir, quantized=False)
         query_model = ensure_onnx(models_dir, quantized=True) if query_int8 else passage_model

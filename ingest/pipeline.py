@@ -9,7 +9,6 @@ fails is reported with its reason and the batch goes on.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from ingest.injection import flag_injections
 from ingest.lock import write_lock
 from ingest.read import read_file
 from ingest.segment import segment
-from ingest.store import Store
+from ingest.store import Store, file_sha256
 
 _EMBED_BATCH = 256
 #: Bump when reading, cleaning, segmentation or chunking changes what a file turns into:
@@ -132,14 +131,6 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
     seen: set[Path] = set()
     unique = [f for f in (x.resolve() for x in files) if not (f in seen or seen.add(f))]
     return unique, failures
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def parse_file(path: Path, settings: Settings, count_tokens: Callable[[str], int] | None = None):

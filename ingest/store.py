@@ -29,30 +29,26 @@ candidates rather than a 500 when Chroma keeps failing (BM25 still answers).
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import hashlib
 import shutil
 import sqlite3
 import threading
-import time
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from assistent.errors import StoreError
-from assistent.records import Chunk, Document, Filters, ParsedDocument, Section, Unit
+from assistent.records import Chunk, Document, Filters, ParsedDocument, Section
 from assistent.settings import Settings
-from ingest.dnr import normalize_paragraf
-from ingest.lexical import LexicalIndex, fingerprint_of
+from ingest.lexical import LexicalIndex
+from ingest.store_search import SearchIndexes
+from ingest.store_units import UnitsTable
+from ingest.vectors import CHROMA_STEP, VectorTable, chroma_client, chunk_metadata, forget_chroma_client
 
-_UNITS: TypeAdapter[list[Unit]] = TypeAdapter(list[Unit])
-
-log = logging.getLogger(__name__)
-#: Tries of a Chroma query before dense search gives up for this question.
-_CHROMA_TRIES = 3
+__all__ = ["Store", "chroma_client", "chunk_metadata", "file_sha256", "forget_chroma_client"]
 
 #: Filters whose chunk ids (and their positions in BM25 and the vector table) are kept.
 _FILTER_CACHE_SIZE = 32
@@ -89,55 +85,21 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def chroma_client(settings: Settings):
-    """Embedded persistent client by default; a Chroma server when CHROMA_HOST is set."""
-    import chromadb
-    from chromadb.config import Settings as ChromaClientSettings
-
-    client_settings = ChromaClientSettings(anonymized_telemetry=False)
-    if settings.chroma.host:
-        return chromadb.HttpClient(
-            host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=client_settings
-        )
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=client_settings)
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MB blocks: a document's id is its first 16 hex digits."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
-def forget_chroma_client(settings: Settings) -> None:
-    """Make the next ``chroma_client`` read the disk afresh instead of this process's cached one.
+class Store(SearchIndexes, UnitsTable):
+    """Documents, sections and chunks of one collection (embedding model + chunking).
 
-    chromadb keeps one embedded system per path and process; its vector index is loaded
-    once, so another process's writes stay invisible to it. Dropping it from the cache
-    (not stopping it: queries of other threads may still run on it) lets the next client
-    load the index as it is now; the old one goes when nothing refers to it.
+    Search over its indexes is in ingest/store_search.py, the answer units in
+    ingest/store_units.py, Chroma plumbing and the exact vector table in ingest/vectors.py.
     """
-    if settings.chroma.host:
-        return
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """Chroma metadata: only scalars, None left out; dates as YYYYMMDD ints for range filters."""
-    meta: dict[str, Any] = {
-        "document_id": chunk.document_id,
-        "section_id": chunk.section_id,
-        "kommun": chunk.kommun,
-        "namnd": chunk.namnd,
-        "dokumenttyp": chunk.dokumenttyp,
-        "datum": int(chunk.datum.strftime("%Y%m%d")) if chunk.datum else None,
-        "dnr_norm": chunk.dnr_norm,
-        "paragraf_nr": normalize_paragraf(chunk.paragraf) if chunk.paragraf else None,
-        "part": chunk.part,
-        "fil": chunk.fil,
-        "sida": chunk.sida,
-    }
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-class Store:
-    """Documents, sections and chunks of one collection (embedding model + chunking)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -152,9 +114,8 @@ class Store:
         # the last index this store loaded or wrote: the base of the next update (not reset by writes)
         self._lexical_base: LexicalIndex | None = None
         # every chunk's vector, for exact filtered search (exact_dense_search); loaded on first use
-        self._vectors: tuple[list[str], dict[str, int], np.ndarray] | None = None
+        self._vectors: VectorTable | None = None
         self._filter_ids: dict[str, frozenset[str]] = {}  # chunk_ids_where, until the next write
-        self._rows_of: dict[int, tuple[Collection[str], np.ndarray]] = {}  # exact_dense_search look-ups
         self._facets: tuple[tuple, dict[str, Any]] | None = None
         self._generation = self.get_meta("generation")
 
@@ -308,47 +269,6 @@ class Store:
     def sources(self) -> list[tuple[str, str]]:
         return self._rows("SELECT path, document_id FROM sources ORDER BY path")
 
-    # ------------------------------------------------------------ answer units
-    def documents_without_units(self, version: int) -> list[str]:
-        """Ids of stored documents whose answer units are missing or of another version."""
-        rows = self._rows(
-            "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM units WHERE version = ?)", [version]
-        )
-        return [r[0] for r in rows]
-
-    def write_units(self, doc_id: str, rows: list[tuple[str, list[Unit], np.ndarray]], version: int) -> None:
-        """Replace a document's answer units: (section id, units, one float16 vector per unit)."""
-        with self._lock:
-            cur = self._db.cursor()
-            cur.execute("BEGIN")
-            try:
-                cur.execute("DELETE FROM units WHERE document_id = ?", (doc_id,))
-                cur.executemany(
-                    "INSERT OR REPLACE INTO units VALUES (?,?,?,?,?)",
-                    [
-                        (sid, doc_id, version, "[" + ",".join(u.model_dump_json() for u in units) + "]",
-                         np.asarray(vecs, dtype=np.float16).tobytes())
-                        for sid, units, vecs in rows
-                    ],
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-
-    def units_of(self, section_ids: Iterable[str]) -> dict[str, tuple[list[Unit], np.ndarray]]:
-        """Section id → (its answer units, their float32 vectors, one row per unit)."""
-        ids = list(dict.fromkeys(section_ids))
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        out: dict[str, tuple[list[Unit], np.ndarray]] = {}
-        for sid, js, blob in self._rows(f"SELECT section_id, json, vectors FROM units WHERE section_id IN ({marks})", ids):
-            units = _UNITS.validate_json(js) if js != "[]" else []
-            vecs = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
-            out[sid] = (units, vecs.reshape(len(units), -1) if units else np.zeros((0, 0), np.float32))
-        return out
-
     # ------------------------------------------------------------ writing
     def write_document(self, parsed: ParsedDocument, chunks: list[Chunk], embeddings: np.ndarray, path: Path) -> None:
         """Store one document atomically (see module docstring), replacing what ``path`` held."""
@@ -360,7 +280,7 @@ class Store:
         old_ids = {r[0] for r in self._rows("SELECT id FROM chunks WHERE document_id = ?", [doc.id])}
         stale = sorted(old_ids - {c.id for c in chunks})
         orphaned = False
-        step = 5000  # below Chroma's max batch size (5461)
+        step = CHROMA_STEP
         for i in range(0, len(chunks), step):
             batch = chunks[i : i + step]
             self.collection.upsert(
@@ -491,163 +411,6 @@ class Store:
         """The stored copy of a document's original file, if there is one."""
         dest = self.settings.files_dir / f"{doc.sha256}{Path(doc.fil).suffix.lower()}"
         return dest if dest.is_file() else None
-
-    # ------------------------------------------------------------ search
-    def dense_search(
-        self,
-        embedding: np.ndarray,
-        k: int,
-        where: dict[str, Any] | None = None,
-        allowed: Collection[str] | None = None,
-    ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first; [] when Chroma keeps failing (see module docstring).
-
-        Args:
-            embedding: the question's vector.
-            k: how many.
-            where: Chroma metadata filter, used when the exact path is not taken.
-            allowed: the chunk ids that pass the same filters (``chunk_ids_where``); when there
-                are at most ``settings.retrieval.exact_filter_max`` of them they are scored exactly.
-        """
-        from chromadb.errors import ChromaError
-
-        self.refresh()
-        limit = self.settings.retrieval.exact_filter_max
-        if allowed is not None and len(allowed) <= limit:
-            return self.exact_dense_search(embedding, k, allowed)
-        for attempt in range(_CHROMA_TRIES):
-            try:
-                n = self.collection.count()
-                if n == 0:
-                    return []
-                res = self.collection.query(
-                    query_embeddings=[embedding.tolist()], n_results=min(k, n), where=where or None,
-                    include=["distances"],
-                )
-                return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
-            except ChromaError as exc:  # another process wrote since this one loaded the index
-                log.warning("Chroma-sökningen misslyckades (försök %d): %s", attempt + 1, exc)
-                self._reopen_chroma()
-                time.sleep(0.05 * attempt)
-        return []
-
-    def _vector_table(self) -> tuple[list[str], dict[str, int], np.ndarray]:
-        """Every chunk's vector as one float32 matrix (47,200 × 384 = 72 MB at 100× the example corpus)."""
-        with self._lock:
-            if self._vectors is None:
-                ids: list[str] = []
-                parts: list[np.ndarray] = []
-                step = 5000  # below Chroma's max batch size (5461)
-                for offset in range(0, self.collection.count(), step):
-                    got = self.collection.get(include=["embeddings"], limit=step, offset=offset)
-                    ids += got["ids"]
-                    parts.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
-                matrix = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
-                self._vectors = (ids, {cid: i for i, cid in enumerate(ids)}, matrix)
-                self._rows_of = {}
-            return self._vectors
-
-    def exact_dense_search(self, embedding: np.ndarray, k: int, allowed: Collection[str]) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the ``k`` best of ``allowed``, best first, by exact dot products.
-
-        Chroma's HNSW with a metadata filter cost ~86 ms at 120k vectors; the filtered ids come
-        from SQLite anyway, and a product over their vectors is ~1 ms per 10k (vectors are
-        L2-normalised, so the dot product is the cosine Chroma's distance is 1 minus).
-
-        Args:
-            embedding: the question's vector.
-            k: how many.
-            allowed: chunk ids that may be returned.
-        """
-        ids, pos, matrix = self._vector_table()
-        query = np.asarray(embedding, dtype=np.float32)
-        if k > 0 and len(allowed) * 8 >= len(ids):
-            # a large share of the archive passes: score every chunk (one matrix product) and
-            # take the best that pass, cheaper than looking up each allowed id
-            sims_all = matrix @ query
-            m = min(len(ids), k * 16)
-            cand = np.argpartition(-sims_all, m - 1)[:m] if len(ids) > m else np.arange(len(ids))
-            cand = cand[np.lexsort((cand, -sims_all[cand]))]
-            picked = [i for i in cand if ids[i] in allowed][:k]
-            if len(picked) == k or m == len(ids):
-                return [(ids[i], float(sims_all[i])) for i in picked]
-        hit = self._rows_of.get(id(allowed))
-        if hit is not None and hit[0] is allowed and self._vectors is not None:
-            rows = hit[1]
-        else:
-            rows = np.fromiter((pos[c] for c in allowed if c in pos), dtype=np.int64)
-            if isinstance(allowed, frozenset):  # immutable: its rows stay valid for this table
-                if len(self._rows_of) >= _FILTER_CACHE_SIZE:
-                    self._rows_of.pop(next(iter(self._rows_of)))
-                self._rows_of[id(allowed)] = (allowed, rows)
-        if not rows.size or k <= 0:
-            return []
-        sims = matrix[rows] @ query
-        top = np.argpartition(-sims, k - 1)[:k] if sims.size > k else np.arange(sims.size)
-        top = top[np.lexsort((rows[top], -sims[top]))]
-        return [(ids[rows[i]], float(sims[i])) for i in top]
-
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index, loaded from disk or rebuilt when it is out of step with SQLite."""
-        self.refresh()
-        if self._lexical is not None:
-            return self._lexical
-        ids = self.chunk_ids()
-        index = LexicalIndex.load(self.dir / "lexical")
-        if index is None:
-            index = self.rebuild_lexical(ids)
-        elif index.fingerprint != fingerprint_of(ids):
-            self._lexical_base = index
-            index = self.update_lexical()
-        self._lexical = self._lexical_base = index
-        return index
-
-    def _lexical_stamp(self) -> str:
-        return self._rows("SELECT MAX(ingested_at) FROM documents")[0][0] or ""
-
-    def rebuild_lexical(self, ids: list[str] | None = None) -> LexicalIndex:
-        """Build the BM25 index anew from every chunk in SQLite (cost proportional to the archive)."""
-        with self._lock:
-            stamp = self._lexical_stamp()
-            ids = ids if ids is not None else self.chunk_ids()
-            chunks = self.get_chunks(ids)
-            index = LexicalIndex.build(ids, [chunks[i].embed_text for i in ids], stamp=stamp)
-            index.save(self.dir / "lexical")
-            self._lexical = self._lexical_base = index
-            return index
-
-    def update_lexical(self) -> LexicalIndex:
-        """Bring the BM25 index in step with SQLite with one new segment (ingest/lexical.py).
-
-        Chunks SQLite no longer holds are deleted; chunks SQLite holds that the index lacks,
-        and every chunk of a document written at or after the index's stamp (the newest
-        ``ingested_at`` it has seen: a re-parse keeps its chunk ids but not their text), are
-        (re)indexed. Cost: the changed documents, not the archive. Rebuilds when there is no
-        readable index or it has no stamp.
-        """
-        with self._lock:
-            base = self._lexical_base or LexicalIndex.load(self.dir / "lexical")
-            if base is None or not base.stamp:
-                return self.rebuild_lexical()
-            stamp = self._lexical_stamp()
-            ids = set(self.chunk_ids())
-            have = set(base.ids)
-            fresh = {
-                r[0]
-                for r in self._rows(
-                    "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.ingested_at >= ?",
-                    [base.stamp],
-                )
-            }
-            add = sorted((ids - have) | (fresh & ids))
-            remove = have - ids
-            index = base
-            if add or remove or stamp != base.stamp:
-                chunks = self.get_chunks(add)
-                index = base.updated(add, [chunks[i].embed_text for i in add], remove, stamp=stamp)
-                index.save(self.dir / "lexical")
-            self._lexical = self._lexical_base = index
-            return index
 
     def facets(self) -> dict[str, Any]:
         """What the store holds, for filters: kommuner, nämnder, document types, date span.

@@ -82,9 +82,25 @@ def _seed_temp_files(store, settings):
     _old(model_tmp)
 
 
+def _seed_missing_units(store, settings):
+    section = store.sections_of(store.list_documents()[0][0].id)[0]
+    store._rows("DELETE FROM units WHERE section_id = ?", [section.id])
+
+
+def _seed_orphan_units(store, settings):
+    doc = store.list_documents()[0][0]
+    store._rows(
+        "INSERT INTO units SELECT section_id || '-borta', document_id, version, json, vectors FROM units "
+        "WHERE document_id = ? LIMIT 1",
+        [doc.id],
+    )
+
+
 @pytest.mark.parametrize(
     ("seed", "check"),
     [
+        (_seed_missing_units, "units"),
+        (_seed_orphan_units, "units"),
         (_seed_missing_vector, "vectors_missing"),
         (_seed_stray_vector, "vectors_stray"),
         (_seed_stale_lexical, "lexical"),
@@ -162,7 +178,8 @@ def test_kill_around_the_write_never_loses_the_original(tmp_path, settings, mome
         doc = store.list_documents()[0][0]
         assert store.original_file(doc) is not None  # copied before the commit
         report = diagnose(settings)
-        assert _bad(report) == {"lexical": 0}, report.render()  # the BM25 rebuild never ran
+        # neither the BM25 update nor the answer units ran; the document's one section lacks units
+        assert _bad(report) == {"lexical": 0, "units": len(store.sections_of(doc.id))}, report.render()
         assert diagnose(settings, repair=True).ok
     else:
         assert store.count_documents() == 0  # nothing committed, the copy is only a stray file

@@ -8,8 +8,9 @@ import pytest
 
 from assistent.errors import ModelError
 from assistent.settings import BUNDLED_E5, EmbeddingSettings, Settings
-from ingest import e5convert
-from ingest.e5convert import FOLDER_NAME, ONNX_DIR, ONNX_FP32, ONNX_INT8, dequantize_q4, ensure_converted
+from ingest import e5convert, e5onnx
+from ingest.e5convert import FOLDER_NAME, dequantize_q4, ensure_converted
+from ingest.e5onnx import ONNX_DIR, ONNX_FP32, ONNX_INT8
 from ingest.embed import QUERY_INT8_MIN_COSINE, get_embedder, runtime_for
 from tests.conftest import CORPUS
 
@@ -234,7 +235,7 @@ def test_interrupted_onnx_export_leaves_nothing(tmp_path, exc):
         raise exc
 
     with pytest.raises(type(exc)):
-        e5convert._atomic_file(tmp_path / "onnx" / ONNX_FP32, half_write)
+        e5onnx._atomic_file(tmp_path / "onnx" / ONNX_FP32, half_write)
     assert list((tmp_path / "onnx").iterdir()) == []
 
 

@@ -1,0 +1,158 @@
+"""The vector side of the store: the Chroma client, chunk metadata, and exact filtered search.
+
+Chroma holds every chunk's vector and answers unfiltered questions from its HNSW graph.
+With a kommun/nämnd/date filter the chunk ids that pass come from SQLite anyway
+(``Store.chunk_ids_where``), so the store scores them exactly instead: ``VectorTable``
+keeps every vector in one float32 matrix (47,431 × 384 = 73 MB at 100× the example
+corpus) and takes dot products over the filtered rows. Chroma's filtered HNSW cost
+157 / 625 ms p50 / p95 at 100× in the same run as the exact path's 74 / 224 ms
+(eval/reports/bench.md, 2026-12-01).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+
+from assistent.records import Chunk
+from assistent.settings import Settings
+from ingest.dnr import normalize_paragraf
+
+#: Filters whose rows (positions in the vector table) are kept, with their vectors.
+ROWS_CACHE_SIZE = 32
+#: Bytes of gathered sub-matrices kept over all cached filters (a kommun filter at 100× is
+#: ~16k rows = 24 MB); over this the oldest go and their rows are gathered again when asked.
+SUBMATRIX_CACHE_BYTES = 96 << 20
+#: Chroma's largest batch is 5461 ids; reads and writes go in steps below it.
+CHROMA_STEP = 5000
+
+
+def chroma_client(settings: Settings):
+    """Embedded persistent client by default; a Chroma server when CHROMA_HOST is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    client_settings = ChromaClientSettings(anonymized_telemetry=False)
+    if settings.chroma.host:
+        return chromadb.HttpClient(
+            host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=client_settings
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=client_settings)
+
+
+def forget_chroma_client(settings: Settings) -> None:
+    """Make the next ``chroma_client`` read the disk afresh instead of this process's cached one.
+
+    chromadb keeps one embedded system per path and process; its vector index is loaded
+    once, so another process's writes stay invisible to it. Dropping it from the cache
+    (not stopping it: queries of other threads may still run on it) lets the next client
+    load the index as it is now; the old one goes when nothing refers to it.
+    """
+    if settings.chroma.host:
+        return
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata: only scalars, None left out; dates as YYYYMMDD ints for range filters."""
+    meta: dict[str, Any] = {
+        "document_id": chunk.document_id,
+        "section_id": chunk.section_id,
+        "kommun": chunk.kommun,
+        "namnd": chunk.namnd,
+        "dokumenttyp": chunk.dokumenttyp,
+        "datum": int(chunk.datum.strftime("%Y%m%d")) if chunk.datum else None,
+        "dnr_norm": chunk.dnr_norm,
+        "paragraf_nr": normalize_paragraf(chunk.paragraf) if chunk.paragraf else None,
+        "part": chunk.part,
+        "fil": chunk.fil,
+        "sida": chunk.sida,
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class VectorTable:
+    """Every chunk's vector in one matrix, for exact scores over a filtered subset.
+
+    Built once per store generation (a write or another process's ingest drops it). Per
+    filter set (the same frozenset object ``Store.chunk_ids_where`` hands out until the next
+    write) it keeps the rows that pass and, within a byte budget, those rows' vectors as one
+    contiguous matrix: the question's dot products then read the vectors in order instead of
+    gathering ~10k scattered rows (15 MB) per question.
+    """
+
+    def __init__(self, ids: list[str], matrix: np.ndarray):
+        self.ids = ids
+        self.pos = {cid: i for i, cid in enumerate(ids)}
+        self.matrix = matrix
+        # id(allowed) -> (allowed, its sorted rows, their vectors or None)
+        self._cache: dict[int, tuple[Collection[str], np.ndarray, np.ndarray | None]] = {}
+        self._cached_bytes = 0
+
+    @classmethod
+    def load(cls, collection: Any) -> VectorTable:
+        """Read every vector of a Chroma collection, in steps below its batch limit."""
+        ids: list[str] = []
+        parts: list[np.ndarray] = []
+        for offset in range(0, collection.count(), CHROMA_STEP):
+            got = collection.get(include=["embeddings"], limit=CHROMA_STEP, offset=offset)
+            ids += got["ids"]
+            parts.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
+        matrix = np.ascontiguousarray(np.concatenate(parts)) if parts else np.zeros((0, 0), np.float32)
+        return cls(ids, matrix)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _rows(self, allowed: Collection[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        hit = self._cache.get(id(allowed))
+        if hit is not None and hit[0] is allowed:
+            return hit[1], hit[2]
+        pos = self.pos
+        rows = np.fromiter((pos[c] for c in allowed if c in pos), dtype=np.int64)
+        rows.sort()  # ascending rows read the matrix front to back; ties break by row below
+        if not isinstance(allowed, frozenset):  # a mutable set may change: never cached
+            return rows, None
+        sub: np.ndarray | None = self.matrix[rows]
+        assert sub is not None
+        if sub.nbytes > SUBMATRIX_CACHE_BYTES // 2:
+            sub = None  # most of the archive: scoring every row (below) is as cheap
+        while self._cache and (
+            len(self._cache) >= ROWS_CACHE_SIZE or self._cached_bytes + (sub.nbytes if sub is not None else 0)
+            > SUBMATRIX_CACHE_BYTES
+        ):
+            _, _, old = self._cache.pop(next(iter(self._cache)))
+            self._cached_bytes -= old.nbytes if old is not None else 0
+        self._cache[id(allowed)] = (allowed, rows, sub)
+        self._cached_bytes += sub.nbytes if sub is not None else 0
+        return rows, sub
+
+    def search(self, query: np.ndarray, k: int, allowed: Collection[str]) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the ``k`` best of ``allowed``, best first; ties by id order
+        in the table. Vectors are L2-normalised, so the dot product is the cosine.
+
+        Args:
+            query: the question's vector.
+            k: how many.
+            allowed: chunk ids that may be returned.
+        """
+        if k <= 0 or not allowed or not self.ids:
+            return []
+        q = np.asarray(query, dtype=np.float32)
+        rows, sub = self._rows(allowed)
+        if not rows.size:
+            return []
+        if sub is None:
+            # a large share of the archive passes (or the set is not cacheable): one product
+            # over the whole matrix, read in order, then the passing rows' scores
+            sims = (self.matrix @ q)[rows]
+        else:
+            sims = sub @ q
+        top = np.argpartition(-sims, k - 1)[:k] if sims.size > k else np.arange(sims.size)
+        top = top[np.lexsort((rows[top], -sims[top]))]
+        return [(self.ids[rows[i]], float(sims[i])) for i in top]
