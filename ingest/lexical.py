@@ -23,48 +23,32 @@ Files of the manifest before the current one are kept (a reader in another proce
 be loading them) and older ones removed. The fingerprint (hash of the sorted live
 chunk ids) tells the store whether the index is in step with Chroma.
 
-Query side: the question is analysed like the chunks, words typed without å/ä/ö
-get the corpus spelling back ("stromsund" → "strömsund", which matters for
-compound splitting and stopwords), misspelt words get the nearest corpus word
-within 1–2 edits ("barnutredingar" → "barnutredningar"), other words get their
-å/ä/ö from wordfreq ("hemsjukvardsavgiften" → "hemsjukvårdsavgiften"), and synonyms from
-assistent.synonyms are added at a lower weight. The corpus spellings are counted per
-segment; a deleted chunk's spellings stay in that table until its segment is merged.
+Segments live in ingest/lexical_segment.py; the query side (spelling repair, synonyms)
+in ingest/lexical_query.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import tempfile
-import uuid
 import zipfile
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
-from assistent.synonyms import synonyms_for
-from assistent.textproc import analyze, fold, is_stopword, restore_diacritics, zipf
+from ingest.lexical_query import QuerySide
+from ingest.lexical_segment import FORMAT_VERSION, Segment, fingerprint_of
+
+__all__ = ["FILE_NAME", "LexicalIndex", "MAX_SEGMENTS", "MERGE_FRACTION", "fingerprint_of"]
 
 #: The file that marks an index directory (the segments are named in it).
 FILE_NAME = "manifest.json"
-FORMAT_VERSION = 2
 # Okapi BM25 defaults (Robertson & Zaragoza): k1 saturates term frequency, b normalises length.
 K1 = 1.5
 B = 0.75
-#: Weight of terms that come from synonyms rather than the question itself.
-SYNONYM_WEIGHT = 0.5
-# Typo correction: only words of at least 5 letters that neither the corpus nor
-# wordfreq knows (Zipf < 2.5); up to 1 edit for words of ≤ 6 letters, 2 for longer.
-MIN_TYPO_LEN = 5
-KNOWN_WORD_ZIPF = 2.5
 #: Segments beyond the largest before the small ones are merged into one.
 MAX_SEGMENTS = 8
 #: Small segments plus deleted chunks, as a share of the largest segment, that trigger a full merge.
@@ -72,169 +56,13 @@ MERGE_FRACTION = 0.25
 #: Filter masks kept per index (one per frozenset of allowed ids the store hands out).
 MASK_CACHE_SIZE = 32
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
 
-
-def fingerprint_of(ids: Iterable[str]) -> str:
-    """Hash of the sorted chunk ids: equal when two indexes cover the same chunks.
-
-    Args:
-        ids: chunk ids.
-    """
-    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:16]
-
-
-def _csr(term_ids: np.ndarray, docs: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
-    """Order of (term, doc) pairs sorted by term then doc, and the indptr of each term's slice."""
-    order = np.lexsort((docs, term_ids))
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=n_terms)))).astype(np.int64)
-    return order, indptr
-
-
-class _Segment:
-    """An immutable piece of the index: chunk ids, lengths, posting lists of (chunk, tf), spellings."""
-
-    def __init__(
-        self,
-        name: str,
-        ids: list[str],
-        lengths: np.ndarray,
-        terms: list[str],
-        indptr: np.ndarray,
-        postings: np.ndarray,
-        tfs: np.ndarray,
-        words: dict[str, int],
-    ):
-        self.name = name
-        self.ids = ids
-        self.lengths = lengths
-        self.terms = terms
-        self.indptr = indptr
-        self.postings = postings
-        self.tfs = tfs
-        self.words = words
-        self.term_index = {t: i for i, t in enumerate(terms)}
-
-    @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> _Segment:
-        vocab: dict[str, int] = {}
-        rows: list[int] = []  # term id of each (term, chunk) pair
-        cols: list[int] = []  # chunk index
-        tfs: list[int] = []
-        lengths = np.zeros(len(ids), dtype=np.float32)
-        words: Counter[str] = Counter()
-        for d, text in enumerate(texts):
-            terms = analyze(text)
-            lengths[d] = len(terms)
-            for t, count in Counter(terms).items():
-                rows.append(vocab.setdefault(t, len(vocab)))
-                cols.append(d)
-                tfs.append(count)
-            words.update(_WORD_RE.findall(text.lower()))
-        terms_sorted = sorted(vocab)
-        rank = np.empty(len(vocab), dtype=np.int64)
-        rank[[vocab[t] for t in terms_sorted]] = np.arange(len(vocab))
-        term_ids = rank[np.asarray(rows, dtype=np.int64)]
-        docs = np.asarray(cols, dtype=np.int32)
-        order, indptr = _csr(term_ids, docs, len(vocab))
-        tf = np.asarray(tfs, dtype=np.float32)[order]
-        return cls(
-            uuid.uuid4().hex[:16], list(ids), lengths, terms_sorted, indptr, docs[order], tf, dict(words)
-        )
-
-    @classmethod
-    def merge(cls, parts: Sequence[tuple[_Segment, np.ndarray]]) -> _Segment:
-        """One segment holding the live chunks of ``parts`` (segment, live mask); no text is analysed."""
-        all_terms = sorted(set().union(*(seg.terms for seg, _ in parts)))
-        term_pos = {t: i for i, t in enumerate(all_terms)}
-        ids: list[str] = []
-        lengths, term_ids, docs, tfs = [], [], [], []
-        words: Counter[str] = Counter()
-        offset = 0
-        for seg, alive in parts:
-            new_pos = np.cumsum(alive, dtype=np.int64) - 1 + offset
-            mapping = np.fromiter((term_pos[t] for t in seg.terms), dtype=np.int64, count=len(seg.terms))
-            tid = np.repeat(mapping, np.diff(seg.indptr))
-            keep = alive[seg.postings]
-            term_ids.append(tid[keep])
-            docs.append(new_pos[seg.postings[keep]])
-            tfs.append(seg.tfs[keep])
-            ids += [cid for cid, a in zip(seg.ids, alive, strict=True) if a]
-            lengths.append(seg.lengths[alive])
-            words.update(seg.words)
-            offset += int(alive.sum())
-        tid = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int64)
-        doc = np.concatenate(docs).astype(np.int32) if docs else np.zeros(0, np.int32)
-        tf = np.concatenate(tfs) if tfs else np.zeros(0, np.float32)
-        # terms whose every chunk was deleted go
-        counts = np.bincount(tid, minlength=len(all_terms))
-        used = counts > 0
-        tid = (np.cumsum(used) - 1)[tid]
-        terms = [t for t, u in zip(all_terms, used, strict=True) if u]
-        order, indptr = _csr(tid, doc, len(terms))
-        length = np.concatenate(lengths) if lengths else np.zeros(0, np.float32)
-        return cls(uuid.uuid4().hex[:16], ids, length, terms, indptr, doc[order], tf[order], dict(words))
-
-    @property
-    def file_name(self) -> str:
-        return f"seg-{self.name}.npz"
-
-    def save(self, dir: Path) -> None:
-        path = dir / self.file_name
-        if path.is_file():  # segments are immutable: written once
-            return
-        meta = {"version": FORMAT_VERSION, "ids": self.ids, "terms": self.terms, "words": self.words}
-        fd, tmp = tempfile.mkstemp(prefix=".lexical-", suffix=".npz", dir=dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                    lengths=self.lengths,
-                    indptr=self.indptr,
-                    postings=self.postings,
-                    tfs=self.tfs,
-                )
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    @classmethod
-    def load(cls, path: Path, name: str) -> _Segment:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(z["meta"].tobytes().decode())
-            if meta.get("version") != FORMAT_VERSION:
-                raise ValueError(f"{path}: format {meta.get('version')}")
-            return cls(
-                name,
-                meta["ids"],
-                z["lengths"],
-                meta["terms"],
-                z["indptr"],
-                z["postings"],
-                z["tfs"],
-                meta["words"],
-            )
-
-
-def _surface_of(words: Counter[str] | dict[str, int]) -> dict[str, str]:
-    """Each folded word's most frequent spelling ("stromsund" → "strömsund"); on a tie the one
-    with more å/ä/ö, then the first in code-point order, so the result never depends on the
-    order chunks were indexed in."""
-    ranked = sorted(words.items(), key=lambda wc: (-wc[1], -sum(ord(ch) > 127 for ch in wc[0]), wc[0]))
-    surface: dict[str, str] = {}
-    for w, _ in ranked:
-        surface.setdefault(fold(w), w)
-    return surface
-
-
-class LexicalIndex:
+class LexicalIndex(QuerySide):
     """BM25 over chunks; make one with ``build``, ``load`` or ``updated``."""
 
     def __init__(
         self,
-        segments: Sequence[_Segment],
+        segments: Sequence[Segment],
         deleted: dict[str, frozenset[str]] | None = None,
         stamp: str = "",
         previous: Sequence[str] = (),
@@ -289,7 +117,7 @@ class LexicalIndex:
             raise ValueError("ids and texts differ in length")
         if len(set(ids)) != len(ids):
             raise ValueError("chunk ids are not unique")
-        return cls([_Segment.build(ids, texts)], stamp=stamp)
+        return cls([Segment.build(ids, texts)], stamp=stamp)
 
     def updated(
         self,
@@ -320,7 +148,7 @@ class LexicalIndex:
                 deleted[seg.name] = deleted.get(seg.name, frozenset()) | here
         segments = list(self._segments)
         if add_ids:
-            segments.append(_Segment.build(add_ids, add_texts))
+            segments.append(Segment.build(add_ids, add_texts))
         index = LexicalIndex(segments, deleted, self.stamp if stamp is None else stamp, self._previous)
         return index._compacted()
 
@@ -333,10 +161,10 @@ class LexicalIndex:
         small = sum(len(s.ids) for i, (s, _) in enumerate(parts) if i != largest)
         dead = sum(int((~m).sum()) for _, m in parts)
         if small + dead > MERGE_FRACTION * len(parts[largest][0].ids) and len(parts) + bool(dead) > 1:
-            merged = [_Segment.merge(parts)]
+            merged = [Segment.merge(parts)]
         elif len(parts) - 1 > MAX_SEGMENTS:
             rest = [p for i, p in enumerate(parts) if i != largest]
-            merged = [parts[largest][0], _Segment.merge(rest)]
+            merged = [parts[largest][0], Segment.merge(rest)]
         elif len(parts) == len(self._segments):
             return self
         else:
@@ -348,7 +176,7 @@ class LexicalIndex:
     def merged(self) -> LexicalIndex:
         """This index as one segment without deletions (what ``build`` on the live chunks gives)."""
         parts = [(s, m) for s, m in zip(self._segments, self._masks, strict=True) if m.any()]
-        return LexicalIndex([_Segment.merge(parts)] if parts else [], {}, self.stamp, self._previous)
+        return LexicalIndex([Segment.merge(parts)] if parts else [], {}, self.stamp, self._previous)
 
     # ---------------------------------------------------------------- identity
     @property
@@ -360,27 +188,6 @@ class LexicalIndex:
     def segments(self) -> int:
         """Number of segments (1 after a build or a full merge)."""
         return len(self._segments)
-
-    @cached_property
-    def _surface(self) -> dict[str, str]:
-        if len(self._segments) == 1:
-            return _surface_of(self._segments[0].words)
-        words: Counter[str] = Counter()
-        for seg in self._segments:
-            words.update(seg.words)
-        return _surface_of(words)
-
-    @cached_property
-    def _by_len(self) -> dict[int, list[str]]:
-        by_len: dict[int, list[str]] = defaultdict(list)
-        for w in self._surface:
-            by_len[len(w)].append(w)
-        return by_len
-
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        """Folded surface words seen in the indexed texts."""
-        return frozenset(self._surface)
 
     def _has_term(self, term: str) -> bool:
         return any(term in seg.term_index for seg in self._segments)
@@ -414,75 +221,6 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    # ---------------------------------------------------------------- query side
-    def correct(self, word: str) -> str | None:
-        """The corpus word nearest to an unknown ``word`` within 1–2 edits, or None.
-
-        Args:
-            word: one lower-case word as typed, e.g. "barnutredingar".
-        """
-        f = fold(word)
-        surface = self._surface
-        if f in surface or len(f) < MIN_TYPO_LEN or is_stopword(word) or zipf(word) >= KNOWN_WORD_ZIPF:
-            return None
-        # Another inflection of a word the corpus has is no typo: "bokslutet" must not
-        # become "beslutet" (2 edits) because the corpus only says "bokslut".
-        if any(self._has_term(t) for t in analyze(word, compounds=False)):
-            return None
-        max_d = 1 if len(f) <= 6 else 2
-        # Only words whose length is within max_d can be within max_d edits.
-        by_len = self._by_len
-        pool = [w for n in range(len(f) - max_d, len(f) + max_d + 1) for w in by_len.get(n, ())]
-        hits = process.extract(f, pool, scorer=Levenshtein.distance, score_cutoff=max_d, limit=5)
-        if not hits:
-            return None
-        # Fewest edits first; among equals the longer word (a dropped letter is the commonest typo).
-        best = min(hits, key=lambda h: (h[1], -len(h[0]), h[0]))
-        return surface[best[0]]
-
-    def restore(self, query: str) -> str:
-        """``query`` with each word spelt as in the corpus: diacritics back, typos corrected.
-
-        Args:
-            query: a question as typed, e.g. "hur manga barnutredingar i stromsund".
-        """
-
-        surface = self._surface
-
-        def fix(m: re.Match[str]) -> str:
-            w = m.group(0).lower()
-            f = fold(w)
-            if is_stopword(w):
-                return w
-            if f in surface:
-                return surface[f]
-            return self.correct(w) or restore_diacritics(w)
-
-        return _WORD_RE.sub(fix, query)
-
-    def weighted_terms(self, query: str) -> dict[str, float]:
-        """Query terms with weights: the question's own terms 1 per occurrence, synonyms ``SYNONYM_WEIGHT``.
-
-        Args:
-            query: a question as typed.
-        """
-        restored = self.restore(query)
-        weights: dict[str, float] = {}
-        for t in analyze(restored):
-            weights[t] = weights.get(t, 0.0) + 1.0
-        for phrase in synonyms_for(restored):
-            for t in analyze(phrase):
-                weights.setdefault(t, SYNONYM_WEIGHT)
-        return weights
-
-    def expand_query_terms(self, query: str) -> list[str]:
-        """BM25 terms for a question: analysed, spelling restored, synonyms added.
-
-        Args:
-            query: a question as typed, e.g. "solna soc invensteringsbudget 2024".
-        """
-        return list(self.weighted_terms(query))
 
     def search(
         self, query: str | list[str], k: int, allowed_ids: Collection[str] | None = None
@@ -594,7 +332,7 @@ class LexicalIndex:
             deleted: dict[str, frozenset[str]] = {}
             for file_name in manifest["segments"]:
                 name = file_name.removeprefix("seg-").removesuffix(".npz")
-                segments.append(_Segment.load(dir / file_name, name))
+                segments.append(Segment.load(dir / file_name, name))
                 if file_name in manifest["deleted"]:
                     deleted[name] = frozenset(manifest["deleted"][file_name])
             index = cls(segments, deleted, manifest.get("stamp", ""), manifest.get("previous", []))
