@@ -1,6 +1,29 @@
 """Nämndassistenten: answers questions about Swedish municipal decisions, with exact citations."""
 
-from assistent.api import Assistant, SearchResult, ask, search
-from assistent.records import Answer, Citation, Filters, Passage
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistent.api import Assistant, SearchResult, ask, search
+    from assistent.records import Answer, Citation, Filters, Passage
 
 __all__ = ["Answer", "Assistant", "Citation", "Filters", "Passage", "SearchResult", "ask", "search"]
+
+# Imported on first use (PEP 562): `assistent --help` and `assistent status` import the
+# package but never the search stack behind assistent.api (bm25s, scipy, wordfreq: ~0.8 s).
+_WHERE = {
+    "Assistant": "assistent.api", "SearchResult": "assistent.api", "ask": "assistent.api", "search": "assistent.api",
+    "Answer": "assistent.records", "Citation": "assistent.records", "Filters": "assistent.records",
+    "Passage": "assistent.records",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'assistent' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value

@@ -7,7 +7,9 @@ code 1, in one place (``UserErrorGroup.invoke``, assistent/cli_errors.py); anyth
 from __future__ import annotations
 
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -15,11 +17,35 @@ import click
 from assistent.cli_errors import UserErrorGroup
 from assistent.settings import get_settings, offline_env
 
+#: Third-party output while a model loads or runs ("Loading weights", "Batches", advisory
+#: warnings): not for users; ``--verbose`` keeps it. Set before transformers and
+#: huggingface_hub are imported, which read these once, at import.
+_QUIET_ENV = {
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+_NOISY_PACKAGES = r"(torch|transformers|sentence_transformers|huggingface_hub|onnxruntime|onnx|chromadb)(\.|$)"
 
-@click.group(cls=UserErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+
+def quiet_third_party() -> None:
+    """Silence other libraries' progress bars and warnings in this process (and its children)."""
+    for name, value in _QUIET_ENV.items():
+        os.environ.setdefault(name, value)
+    warnings.filterwarnings("ignore", module=_NOISY_PACKAGES)
+
+
+@click.group(
+    cls=UserErrorGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    lazy={"eval": ("eval.cli:cli", "Utvärdering och prestandamätning (run, structure, bench, train, cv).")},
+)
+@click.option("--verbose", "-v", is_flag=True, help="Visa även andra bibliotekens förlopp och varningar.")
+def main(verbose: bool) -> None:
     """Nämndassistenten: frågor och svar om kommunala nämndbeslut, med källhänvisningar."""
     offline_env()
+    if not verbose:
+        quiet_third_party()
 
 
 @main.command()
@@ -67,6 +93,7 @@ def doctor(repair: bool, as_json: bool) -> None:
 @main.command()
 def status() -> None:
     """Visa vad arkivet innehåller."""
+    from assistent.cli_tables import doctype_label, table
     from ingest.store import Store
 
     settings = get_settings()
@@ -75,12 +102,15 @@ def status() -> None:
     click.echo(f"Datakatalog: {settings.data_dir.resolve()}")
     click.echo(f"Samling: {settings.collection_name} ({settings.embedding.model})")
     click.echo(f"Dokument: {stats['documents']}  avsnitt: {stats['sections']}  delar: {stats['chunks']}")
-    for doc, n_sec, n_chunks, _ingested in store.list_documents():
-        datum = doc.datum.isoformat() if doc.datum else "–"
-        click.echo(
-            f"  {doc.fil:45.45}  {doc.dokumenttyp:16} {doc.kommun or '–':20.20} {datum}  "
-            f"{n_sec:4} avsn {n_chunks:5} delar"
-        )
+    rows = [
+        (doc.fil, doctype_label(doc.dokumenttyp, doc.utdrag), doc.kommun, doc.namnd,
+         doc.datum.isoformat() if doc.datum else None, n_sec, n_chunks)
+        for doc, n_sec, n_chunks, _ingested in store.list_documents()
+    ]  # fmt: skip
+    if rows:
+        click.echo()
+        headers = ("Fil", "Typ", "Kommun", "Nämnd", "Datum", "Avsnitt", "Delar")
+        click.echo(table(headers, rows, right=(5, 6), max_width={0: 45, 2: 24, 3: 30}, indent="  "))
 
 
 def _filter_options(f):
@@ -180,16 +210,6 @@ def ask(question, as_json, history, **filters) -> None:
                 for note in value.notes:
                     click.echo(f"\n(Obs: {note})", err=True)
         click.echo()
-
-
-def _add_eval_command() -> None:
-    """`assistent eval [run|structure|bench|train|cv]` is eval/'s group (run by default); eval/ ships in the same package."""
-    from eval.cli import cli as eval_group
-
-    main.add_command(eval_group, "eval")
-
-
-_add_eval_command()
 
 
 @main.command()

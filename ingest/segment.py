@@ -410,39 +410,42 @@ def _section(
 
 # ---------------------------------------------------------------- report
 def format_report(parsed: list[ParsedDocument]) -> str:
-    """Readable table of what segmentation found, for `assistent ingest --report`.
+    """Readable tables of what segmentation found, for `assistent ingest --report`: one of the
+    documents, then one of each document's sections, each under a header row with Swedish labels.
 
     Args:
         parsed: segmented documents.
     """
-    out: list[str] = []
+    from assistent.cli_tables import SECTION_KIND_LABELS, doctype_label, part_labels, table
+
+    if not parsed:
+        return ""
+    docs = [
+        (d.fil, doctype_label(d.dokumenttyp, d.utdrag), d.kommun, d.namnd,
+         d.datum.isoformat() if d.datum else None, d.diarienummer, len(pd.sections))
+        for pd in parsed
+        for d in [pd.document]
+    ]  # fmt: skip
+    headers = ("Fil", "Typ", "Kommun", "Nämnd", "Datum", "Diarienummer", "Avsnitt")
+    out = [table(headers, docs, right=(6,), max_width={0: 45}), ""]
     for pd in parsed:
         d = pd.document
-        kind = "Protokollsutdrag" if d.utdrag else DOCTYPE_LABELS.get(d.dokumenttyp, d.dokumenttyp)
-        out.append(
-            f"{d.fil} | {kind} | {d.kommun or '?'} | "
-            f"{d.namnd or '?'} | {d.datum.isoformat() if d.datum else '?'} | dnr {d.diarienummer or '-'} | "
-            f"{len(pd.sections)} avsnitt"
-        )
+        out.append(f"{d.fil}: {len(pd.sections)} avsnitt")
         for e in d.evidence:
             if e.flagged:
                 read = f" (bästa läsning: {e.line[:60]!r}, säkerhet {e.confidence:.2f})" if e.line else ""
                 out.append(f"  ! {_FIELD_LABELS[e.field]} lämnades tomt: osäker läsning{read}")
-        out.append(f"  {'§/typ':<20} {'diarienummer':<18} {'rubrik':<60} [delar] sida")
-        for s in pd.sections:
-            where = s.paragraf or _KIND_LABELS.get(s.kind, s.kind)
-            parts = ",".join(dict.fromkeys(p.kind for p in s.parts)) or "-"
-            rubrik = (s.rubrik or "")[:60]
-            sida = f"s. {s.page_start}" if s.page_start else ""
-            out.append(f"  {where:<20} {s.diarienummer or '-':<18} {rubrik:<60} [{parts}] {sida}".rstrip())
+        rows = [
+            (s.paragraf or SECTION_KIND_LABELS.get(s.kind, s.kind), s.diarienummer, s.rubrik,
+             part_labels(p.kind for p in s.parts), s.page_start)
+            for s in pd.sections
+        ]  # fmt: skip
+        if rows:
+            out.append(
+                table(("§/typ", "Diarienummer", "Rubrik", "Delar", "Sida"), rows, right=(4,), max_width={2: 60}, indent="  ")
+            )
         out.append("")
     return "\n".join(out)
 
 
 _FIELD_LABELS = {"kommun": "kommun", "namnd": "nämnd/organ", "datum": "datum", "dokumenttyp": "dokumenttyp"}
-_KIND_LABELS = {
-    "tjansteskrivelse": "tjänsteskrivelse",
-    "dagordning": "innehåll/dagordning",
-    "rubrik": "rubrik",
-    "text": "text",
-}
