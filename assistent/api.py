@@ -163,6 +163,30 @@ class Assistant:
             raise NotFoundError(f"Dokumentet {doc_id} finns inte i arkivet.")
         return doc
 
+    def delete_document(self, doc_id: str) -> Document:
+        """Remove a document from the archive: its chunks from Chroma, BM25 and SQLite (the same
+        path as ``ingest --prune``), its copy in files/ and an uploaded file in uploads/.
+
+        Raises NotFoundError for an unknown id and StoreBusyError while another writer holds the lock.
+        A file that still lies in an ingested folder comes back on the next ``assistent ingest`` of it.
+        """
+        from pathlib import Path
+
+        from ingest.lock import write_lock
+
+        doc = self.document(doc_id)
+        with write_lock(self.settings, "borttagning av dokument"):
+            original = self.store.original_file(doc)
+            uploads = (self.settings.data_dir / "uploads").resolve()
+            uploaded = [Path(p) for p, d in self.store.sources() if d == doc_id and Path(p).resolve().parent == uploads]
+            self.store.delete_document(doc_id)
+            self.store.update_lexical()  # a segment that drops the document's chunks
+            self.store.bump_generation()  # other processes reopen BM25 and Chroma
+            for path in [original, *uploaded]:
+                if path is not None:
+                    path.unlink(missing_ok=True)
+        return doc
+
     def sections(self, doc_id: str) -> list[Section]:
         self.document(doc_id)
         return self._shown(self.store.sections_of(doc_id))

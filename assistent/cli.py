@@ -38,7 +38,10 @@ def quiet_third_party() -> None:
 @click.group(
     cls=UserErrorGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
-    lazy={"eval": ("eval.cli:cli", "Utvärdering och prestandamätning (run, structure, bench, train, cv).")},
+    lazy={
+        "eval": ("eval.cli:cli", "Utvärdering och prestandamätning (run, structure, bench, train, cv)."),
+        "feedback": ("assistent.feedback_cli:cli", "Omdömen från chatten: exportera som utkast till guldfil."),
+    },
 )
 @click.option("--verbose", "-v", is_flag=True, help="Visa även andra bibliotekens förlopp och varningar.")
 def main(verbose: bool) -> None:

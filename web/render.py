@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,6 +16,7 @@ import jinja2
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from assistent.prompts import MAYBE_RELEVANT
 from assistent.records import DOCTYPE_LABELS, Answer, Passage
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -22,6 +25,12 @@ _REF = re.compile(r"\[(\d{1,2})\]")
 _ELLIPSIS = re.compile(r"…|\.\.\.")
 #: The plain-text answer ends with a "Källor:" list for the CLI; the page shows chips instead.
 _SOURCES_TRAILER = re.compile(r"\n+Källor:\n.*\Z", re.S)
+_BULLET = re.compile(r"[-•*]\s+")
+_NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+#: Section parts as shown when two chips would otherwise read the same.
+PART_LABELS = {"arende": "ärendet", "forslag": "förslag", "yrkande": "yrkande", "beslut": "beslut", "skickas_till": "skickas till"}
 
 
 def citation_label(p: Passage) -> str:
@@ -39,22 +48,109 @@ def source_url(p: Passage) -> str | None:
     return f"/sektion/{p.section_id}" + (f"?{query}" if query else "") + "#markerat"
 
 
-def answer_html(answer: Answer) -> Markup:
-    """The answer text, escaped, with each [n] turned into a link to citation n's source."""
-    urls = {c.n: source_url(c) for c in answer.citations}
+def citation_labels(citations: Sequence[Passage]) -> dict[int, str]:
+    """Chip label per citation number, unique within one answer: two citations of one §
+    get their page, then their part (beslut, förslag …), then their heading, then a number."""
+    labels = {c.n: citation_label(c) for c in citations}  # type: ignore[attr-defined]
+    extras: list[Callable[[Passage], str | None]] = [
+        lambda c: f"s. {c.sida}" if c.sida else None,
+        lambda c: PART_LABELS.get(c.part or ""),
+        lambda c: c.rubrik,
+    ]
+    for extra in extras:
+        counts = Counter(labels.values())
+        for c in citations:
+            n = c.n  # type: ignore[attr-defined]
+            if counts[labels[n]] > 1 and (more := extra(c)) and more not in labels[n]:
+                labels[n] = f"{labels[n]} · {more}"
+    seen: Counter[str] = Counter()
+    for c in citations:
+        n = c.n  # type: ignore[attr-defined]
+        seen[labels[n]] += 1
+        if seen[labels[n]] > 1:
+            labels[n] = f"{labels[n]} ({seen[labels[n]]})"
+    return labels
+
+
+def _ref_link(n: str, url: str) -> str:
+    # hx-get opens the source in the chat's side panel; href is the same page without JavaScript.
+    return f'<a class="ref" href="{escape(url)}" hx-get="{escape(url)}" hx-target="#kalla" aria-label="Källa {n}">[{n}]</a>'
+
+
+def _inline(text: str, urls: dict[int, str | None]) -> str:
+    """One line: escaped, then [n] → link, **x** → <strong>, *x* → <em> (no other markup ever)."""
+    html = str(escape(text))
 
     def link(m: re.Match) -> str:
         url = urls.get(int(m.group(1)))
-        if not url:
-            return m.group(0)
-        # hx-get opens the source in the chat's side panel; href is the same page without JavaScript.
-        return (
-            f'<a class="ref" href="{escape(url)}" hx-get="{escape(url)}" hx-target="#kalla" '
-            f'aria-label="Källa {m.group(1)}">[{m.group(1)}]</a>'
-        )
+        return _ref_link(m.group(1), url) if url else m.group(0)
 
+    html = _REF.sub(link, html)
+    html = _STRONG.sub(r"<strong>\1</strong>", html)
+    return _EM.sub(r"<em>\1</em>", html)
+
+
+def answer_html(answer: Answer) -> Markup:
+    """The answer text as safe HTML: escaped first, then paragraphs, "- " and "1. " lists,
+    **bold** and *emphasis*, each [n] a link to citation n's source, and the items under
+    "Kanske relevant:" links to the passages they name. Nothing from a document becomes markup."""
+    urls = {c.n: source_url(c) for c in answer.citations}
     text = _SOURCES_TRAILER.sub("", answer.answer) if answer.citations else answer.answer
-    return Markup(_REF.sub(link, str(escape(text))))
+    out: list[str] = []
+    para: list[str] = []
+    items: list[str] = []
+    list_tag = ""
+    maybe = False  # inside the "Kanske relevant:" list of an abstention
+    n_maybe = 0
+
+    def close_para() -> None:
+        if para:
+            out.append("<p>" + "<br>".join(para) + "</p>")
+            para.clear()
+
+    def close_list() -> None:
+        nonlocal list_tag
+        if items:
+            out.append(f"<{list_tag}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{list_tag}>")
+            items.clear()
+        list_tag = ""
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        bullet = _BULLET.match(line)
+        number = None if bullet else _NUMBERED.match(line)
+        if bullet or number:
+            close_para()
+            tag = "ul" if bullet else "ol"
+            if list_tag and list_tag != tag:
+                close_list()
+            list_tag = tag
+            body = line[(bullet or number).end() :]  # type: ignore[union-attr]
+            item = _inline(body, urls)
+            if maybe and n_maybe < len(answer.passages) and (url := source_url(answer.passages[n_maybe])):
+                item = f'<a href="{escape(url)}" hx-get="{escape(url)}" hx-target="#kalla">{item}</a>'
+            n_maybe += maybe
+            items.append(item)
+            continue
+        close_list()
+        if not line:
+            close_para()
+            continue
+        maybe = line == MAYBE_RELEVANT
+        n_maybe = 0
+        para.append(_inline(line, urls))
+    close_para()
+    close_list()
+    return Markup("".join(out))
+
+
+def copy_text(answer: Answer) -> str:
+    """The answer as plain text with its citations, for the copy button (what the CLI prints)."""
+    if not answer.citations or _SOURCES_TRAILER.search(answer.answer):
+        return answer.answer
+    labels = citation_labels(answer.citations)
+    lines = [f"[{c.n}] {labels[c.n]}" + (f" – {c.rubrik}" if c.rubrik and c.rubrik not in labels[c.n] else "") for c in answer.citations]
+    return answer.answer.rstrip() + "\n\nKällor:\n" + "\n".join(lines)
 
 
 def locate(text: str, quote: str) -> list[tuple[int, int]]:
@@ -120,6 +216,8 @@ def make_templates() -> Jinja2Templates:
         citation_label=citation_label,
         source_url=source_url,
         answer_html=answer_html,
+        citation_labels=citation_labels,
+        copy_text=copy_text,
         datum=datum,
         doctype=doctype,
     )

@@ -33,13 +33,12 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-#: FastAPI's /docs and /redoc pages load Swagger UI/ReDoc from jsDelivr with an inline
-#: bootstrap script; they hold no user content, so only they get this looser policy.
+#: /docs and /redoc load Swagger UI/ReDoc from /static/vendor (no CDN: they work offline) and
+#: start them with an inline script; they hold no user content, so only they get this looser policy.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' https://fonts.gstatic.com; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'"
 )
 _DOCS_PATHS = {"/docs", "/redoc", "/docs/oauth2-redirect"}
 HEADERS: dict[str, str] = {

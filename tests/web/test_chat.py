@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -36,29 +35,30 @@ def test_chat_page_has_form_filters_and_new_conversation(client, assistant):
     assert 'name="historik"' not in html
 
 
-def test_plain_post_returns_full_page_with_real_answer(client):
+def test_plain_post_answers_and_lands_on_the_conversation(client):
     response = client.post("/fraga", data={"fraga": QUESTION})
-    assert response.status_code == 200
+    assert response.status_code == 200 and re.fullmatch(r"/c/[A-Za-z0-9_-]{12}", response.url.path)
     html = response.text
     assert html.startswith("<!doctype html>")
     assert "Strömsunds kommun · Socialnämnden · " in html
     assert CHIP.search(html), "the answer has citation chips"
-    assert f'<input type="hidden" name="historik" value="{QUESTION}">' in html
+    conv_id = response.url.path.removeprefix("/c/")
+    assert f'<input type="hidden" name="konversation" value="{conv_id}">' in html
+    assert f'href="/c/{conv_id}" aria-current="page"' in html, "listed in the side panel"
 
 
-def test_htmx_post_returns_streaming_turn_and_history(client):
-    response = client.post(
-        "/fraga",
-        data={"fraga": "Följdfråga?", "historik": ["Första?"], "kommun": "Gnesta kommun"},
-        headers=HX,
-    )
+def test_htmx_post_returns_streaming_turn_and_conversation(fake_client):
+    response = fake_client.post("/fraga", data={"fraga": "Bokslutet?", "kommun": "Gnesta kommun"}, headers=HX)
     html = response.text
     assert "<html" not in html
-    url = re.search(r'sse-connect="([^"]+)"', html).group(1).replace("&amp;", "&")
-    query = parse_qs(urlparse(url).query)
-    assert query == {"fraga": ["Följdfråga?"], "historik": ["Första?"], "kommun": ["Gnesta kommun"]}
-    history = re.search(r'<div id="historik" hx-swap-oob="true">(.*?)</div>', html, re.S).group(1)
-    assert re.findall(r'value="([^"]+)"', history) == ["Första?", "Följdfråga?"]
+    conv_id = response.headers["HX-Push-Url"].removeprefix("/c/")
+    turn_id = re.search(r'data-stream="/fraga/strom/([^"]+)"', html).group(1)
+    hidden = re.search(r'<div id="historik" hx-swap-oob="true">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r'name="konversation" value="([^"]+)"', hidden) == [conv_id]
+    assert 'id="konversationer" class="convs__list" hx-swap-oob="true"' in html and "Bokslutet?" in html
+    assert "Avgränsat till Gnesta kommun" in html
+    stream = events(fake_client.get(f"/fraga/strom/{turn_id}").text)
+    assert [n for n, _ in stream][-2:] == ["svar", "klart"]
 
 
 def test_stream_sends_deltas_then_answer_then_done(client):
@@ -72,17 +72,13 @@ def test_stream_sends_deltas_then_answer_then_done(client):
 
 @pytest.mark.parametrize("via", ["form", "stream"])
 def test_follow_up_sends_history_and_filters_to_the_core(fake_app, fake_client, via):
-    fields = {
-        "fraga": "Och 2024?",
-        "historik": ["Vad kostade det 2023?", ""],
-        "kommun": "Strömsunds kommun",
-        "fran": "2024-01-01",
-        "till": "",
-    }
-    if via == "form":
-        fake_client.post("/fraga", data=fields)
-    else:
-        fake_client.get("/fraga/strom", params=fields)
+    fields = {"fraga": "Och 2024?", "kommun": "Strömsunds kommun", "fran": "2024-01-01", "till": ""}
+    if via == "form":  # the conversation's earlier question is the history
+        first = fake_client.post("/fraga", data={"fraga": "Vad kostade det 2023?"})
+        fake_app.fake.calls.clear()
+        fake_client.post("/fraga", data={**fields, "konversation": first.url.path.removeprefix("/c/")})
+    else:  # the stateless stream takes the history from the query
+        fake_client.get("/fraga/strom", params={**fields, "historik": ["Vad kostade det 2023?", ""]})
     assert fake_app.fake.calls == [
         {
             "question": "Och 2024?",

@@ -10,6 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
+
+from assistent.records import Document
 
 from web.deps import ADMIN_COOKIE, AdminDep, AssistantDep, SettingsDep, token_matches
 from web.limits import MAX_UPLOAD_FILES
@@ -35,8 +38,18 @@ def safe_name(filename: str) -> str:
 
 
 def _admin_page(request: Request, assistant, status: int = 200, **extra):
-    context = {"rows": assistant.documents(), "max_files": MAX_UPLOAD_FILES, **extra}
+    context = {"rows": assistant.documents(), "max_files": MAX_UPLOAD_FILES, "results": [], **extra}
     return templates.TemplateResponse(request, "admin.html", context, status_code=status)
+
+
+class FileResult(BaseModel):
+    """How one uploaded file went, for the results table (file name as the user chose it; no server paths)."""
+
+    name: str
+    ok: bool
+    message: str
+    document: Document | None = None
+    n_sections: int = 0
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -92,40 +105,75 @@ def upload(
     _: AdminDep,
     filer: Annotated[list[UploadFile], File(description="en eller flera filer")],
 ):
-    """Ladda upp filer och läs in dem i arkivet; fel anges per fil."""
+    """Ladda upp filer och läs in dem i arkivet; resultatet anges per fil i en tabell."""
     from ingest.pipeline import ingest_paths
 
-    errors: list[str] = []
+    results: list[FileResult] = []
     if len(filer) > MAX_UPLOAD_FILES:
-        errors.append(f"Välj högst {MAX_UPLOAD_FILES} filer åt gången (du valde {len(filer)}).")
+        results.append(FileResult(name=f"{len(filer)} filer", ok=False, message=f"Välj högst {MAX_UPLOAD_FILES} filer åt gången."))
         filer = []
-    saved = [p for f in filer if (p := _save(f, settings, errors)) is not None]
+    saved: dict[Path, str] = {}
+    for f in filer:
+        path, refused = _save(f, settings)
+        if path is not None:
+            saved[path] = f.filename or path.name
+        else:
+            results.append(FileResult(name=f.filename or "(utan namn)", ok=False, message=refused or ""))
     try:
-        summary = ingest_paths(saved, settings, progress=False, store=assistant.store) if saved else None
+        summary = ingest_paths(list(saved), settings, progress=False, store=assistant.store, keep_parsed=True) if saved else None
     except BaseException:  # e.g. StoreBusyError: another ingest holds the lock; nothing of this upload stays
         for p in saved:
             p.unlink(missing_ok=True)
         raise
     if summary:
-        errors += [f"{Path(f.path).name.split('-', 1)[-1]}: {f.reason}" for f in summary.failures]
-        for f in summary.failures:  # a rejected upload is not kept in data/uploads
-            if Path(f.path).parent == (settings.data_dir / "uploads").resolve():
-                Path(f.path).unlink(missing_ok=True)
-    status = 400 if errors and not (summary and summary.sections) else 200
-    return _admin_page(request, assistant, status, summary=summary, errors=errors)
+        failed = {str(Path(f.path).resolve()): f.reason for f in summary.failures}
+        parsed = {str(Path(d.document.path).resolve()): d for d in summary.parsed}
+        for path, name in saved.items():
+            key = str(path.resolve())
+            if key in failed:
+                results.append(FileResult(name=name, ok=False, message=_without_paths(failed[key], path, settings)))
+                path.unlink(missing_ok=True)  # a rejected upload is not kept in data/uploads
+            elif key in parsed:
+                d = parsed[key]
+                results.append(
+                    FileResult(name=name, ok=True, message="Inläst", document=d.document, n_sections=len(d.sections))
+                )
+            else:
+                results.append(FileResult(name=name, ok=True, message="Inläst"))
+    n_failed = sum(not r.ok for r in results)
+    status = 400 if n_failed and n_failed == len(results) else 200
+    return _admin_page(request, assistant, status, summary=summary, results=results, n_failed=n_failed)
 
 
-def _save(upload: UploadFile, settings, errors: list[str]) -> Path | None:
-    """Copy one upload under data_dir/uploads with a generated safe name; None (and an error) if refused."""
+def _without_paths(reason: str, path: Path, settings) -> str:
+    """A failure reason without server paths (the upload's generated name becomes the user's file name)."""
+    for p in (str(path.resolve()), str(path), str(settings.data_dir.resolve()), str(settings.data_dir)):
+        reason = reason.replace(p, "")
+    return reason.strip(" :") or "Filen kunde inte läsas."
+
+
+@router.post("/admin/dokument/{doc_id}/ta-bort", response_class=HTMLResponse)
+def delete_document(
+    request: Request, assistant: AssistantDep, _: AdminDep, doc_id: str,
+    bekraftat: Annotated[str | None, Form()] = None,
+):  # fmt: skip
+    """Ta bort ett dokument ur arkivet (delarna ur Chroma, BM25 och SQLite); frågar först om bekräftelse."""
+    doc = assistant.document(doc_id)
+    if bekraftat != "ja":  # without JavaScript: a page that asks first
+        return templates.TemplateResponse(request, "admin_delete.html", {"doc": doc})
+    assistant.delete_document(doc_id)
+    return _admin_page(request, assistant, deleted=doc)
+
+
+def _save(upload: UploadFile, settings) -> tuple[Path | None, str | None]:
+    """Copy one upload under data_dir/uploads with a generated safe name; (None, why) if refused."""
     name = upload.filename or ""
     suffix = Path(safe_name(name)).suffix.lower()
     if not name:
-        errors.append("En fil saknar namn och hoppades över.")
-        return None
+        return None, "Filen saknar namn och hoppades över."
     if suffix not in settings.ingest.extensions:
         allowed = ", ".join(e.lstrip(".").upper() for e in settings.ingest.extensions)
-        errors.append(f"{name}: filtypen stöds inte. Tillåtna filtyper: {allowed}.")
-        return None
+        return None, f"Filtypen stöds inte. Tillåtna filtyper: {allowed}."
     limit = int(settings.web.max_upload_mb * 1024 * 1024)
     folder = settings.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -139,10 +187,8 @@ def _save(upload: UploadFile, settings, errors: list[str]) -> Path | None:
             out.write(block)
     if size > limit:
         dest.unlink()
-        errors.append(f"{name}: filen är större än {settings.web.max_upload_mb:g} MB och laddades inte upp.")
-        return None
+        return None, f"Filen är större än {settings.web.max_upload_mb:g} MB och laddades inte upp."
     if size == 0:
         dest.unlink()
-        errors.append(f"{name}: filen är tom.")
-        return None
-    return dest
+        return None, "Filen är tom."
+    return dest, None
