@@ -99,6 +99,19 @@ class TorchEncoder:
         return np.asarray(self.model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True))
 
 
+def _release_freed_memory() -> None:
+    """Hand memory freed while loading (the parsed tokenizer JSON, ~20 MB) back to the system:
+    glibc keeps freed heap pages mapped, and they would count in every worker's RSS."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _ort_session(path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
@@ -126,24 +139,45 @@ class OnnxEncoder:
     def __init__(
         self, folder: Path, passage_model: Path, query_model: Path, threads: int, query_threads: int
     ):
-        from tokenizers import Tokenizer
+        from ingest.e5tokenizer import QueryTokenizer
 
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.dim = int(config["hidden_size"])
         self.max_tokens = int(config["max_position_embeddings"])
         self._pad = int(config["pad_token_id"])
         self._eos = int(config["eos_token_id"])
-        # One tokenizer, never truncating (count_tokens needs every token); _run cuts at the
-        # model's limit itself. Each loaded copy of this 250k-piece tokenizer holds ~290 MB.
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer_path = folder / "tokenizer.json"
         self.query_model = query_model
         self.passage_model = passage_model
         self._threads = threads
+        self._lock = threading.Lock()
+        # The session first: parsing the model holds a transient copy of it, and the peak
+        # stays lower when that copy comes before the tokenizer's tables rather than on top.
         self._query = _ort_session(query_model, query_threads)
         self._passage: Any = (
             self._query if passage_model == query_model and threads == query_threads else None
         )
-        self._lock = threading.Lock()
+        # Questions: the same Unigram in plain Python (~70 MB, ingest/e5tokenizer.py). Passages
+        # and token counts: the Rust tokenizer (~230 MB: its trie of 250k pieces), loaded on
+        # first use, never truncating (count_tokens needs every token); _run cuts at the
+        # model's limit itself. A serving process only encodes questions.
+        self._query_tokenizer = QueryTokenizer(self._tokenizer_path)
+        self._rust: Any = None
+        _release_freed_memory()
+
+    def _tokenizer(self) -> Any:
+        if self._rust is None:
+            with self._lock:
+                if self._rust is None:
+                    from tokenizers import Tokenizer
+
+                    self._rust = Tokenizer.from_file(str(self._tokenizer_path))
+        return self._rust
+
+    def _token_ids(self, texts: list[str], short: bool) -> list[list[int]]:
+        if short:  # questions (or passages through the question's session: the same ids, slower)
+            return [self._query_tokenizer.encode(t) for t in texts]
+        return [e.ids for e in self._tokenizer().encode_batch(list(texts))]
 
     def _passage_session(self) -> Any:
         if self._passage is None:
@@ -156,7 +190,7 @@ class OnnxEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encoded = [self._truncate(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+        encoded = [self._truncate(ids) for ids in self._token_ids(texts, session is self._query)]
         # longest first and in batches of similar length, so little is spent on padding
         order = sorted(range(len(texts)), key=lambda i: -len(encoded[i]))
         starts = range(0, len(order), batch)
@@ -188,7 +222,7 @@ class OnnxEncoder:
         return self._run(self._query, [prefix + t for t in texts], ONNX_BATCH)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
+        return len(self._tokenizer().encode(text, add_special_tokens=True).ids)
 
     def raw(self, texts: list[str], batch_size: int) -> np.ndarray:
         return self._run(self._passage_session(), list(texts), min(batch_size, ONNX_BATCH))
