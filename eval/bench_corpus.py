@@ -35,6 +35,31 @@ def alter(text: str, copy: int) -> str:
     return re.sub(r"\d+", lambda m: str(int(m.group(0)) + copy), text)
 
 
+#: Reference fields altered like the text, so a copy's § and diarienummer are its own: with
+#: the original's kept, 100 copies shared each dnr and a question naming one pulled its
+#: ~2,500 sections into the candidates (not what an archive of distinct cases does).
+SECTION_REFERENCES = ("paragraf", "paragraf_nr", "diarienummer", "dnr_norm")
+CHUNK_REFERENCES = ("paragraf", "diarienummer", "dnr_norm")
+
+
+def references(record, copy: int, fields: tuple[str, ...]) -> dict:
+    """The record's reference fields with their numbers raised by ``copy`` (None stays None).
+
+    Args:
+        record: a Document, Section or Chunk.
+        copy: the copy's number.
+        fields: which fields.
+    """
+    out: dict = {}
+    for name in fields:
+        value = getattr(record, name)
+        if isinstance(value, str):
+            out[name] = alter(value, copy)
+        elif isinstance(value, int):
+            out[name] = value + copy
+    return out
+
+
 def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: int = 0) -> int:
     """Store synthetic copies ``first..last`` of every original document, reusing noisy original vectors.
 
@@ -72,11 +97,19 @@ def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: in
             sha = hashlib.sha256(text.encode()).hexdigest()
             new_id = sha[:16]
             new_doc = doc.model_copy(
-                update={"id": new_id, "sha256": sha, "fil": path.name, "path": str(path)}
-            )
+                update={
+                    "id": new_id, "sha256": sha, "fil": path.name, "path": str(path),
+                    **references(doc, n, ("diarienummer",)),
+                }
+            )  # fmt: skip
             sec_ids = {s.id: f"{new_id}-s{s.index}" for s in sections}
             new_sections = [
-                s.model_copy(update={"id": sec_ids[s.id], "document_id": new_id, "text": alter(s.text, n)})
+                s.model_copy(
+                    update={
+                        "id": sec_ids[s.id], "document_id": new_id, "text": alter(s.text, n),
+                        **references(s, n, SECTION_REFERENCES),
+                    }
+                )  # fmt: skip
                 for s in sections
             ]
             new_chunks = [
@@ -88,6 +121,7 @@ def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: in
                         "text": alter(c.text, n),
                         "header": alter(c.header, n),
                         "fil": path.name,
+                        **references(c, n, CHUNK_REFERENCES),
                     }
                 )  # fmt: skip
                 for c in chunks

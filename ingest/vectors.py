@@ -20,10 +20,10 @@ from assistent.records import Chunk
 from assistent.settings import Settings
 from ingest.dnr import normalize_paragraf
 
-#: Filters whose rows (positions in the vector table) are kept, with their vectors.
+#: Filters whose rows (positions in the vector table) are kept: 8 bytes a row, ≤ 380 kB each at 100×.
 ROWS_CACHE_SIZE = 32
-#: Bytes of gathered sub-matrices kept over all cached filters (a kommun filter at 100× is
-#: ~16k rows = 24 MB); over this the oldest go and their rows are gathered again when asked.
+#: Bytes of gathered sub-matrices kept over all cached filters (only shares under a quarter of
+#: the archive are gathered: ≤ 18 MB each at 100×); over this the oldest sub-matrix goes.
 SUBMATRIX_CACHE_BYTES = 96 << 20
 #: Chroma's largest batch is 5461 ids; reads and writes go in steps below it.
 CHROMA_STEP = 5000
@@ -81,18 +81,23 @@ class VectorTable:
 
     Built once per store generation (a write or another process's ingest drops it). Per
     filter set (the same frozenset object ``Store.chunk_ids_where`` hands out until the next
-    write) it keeps the rows that pass and, within a byte budget, those rows' vectors as one
-    contiguous matrix: the question's dot products then read the vectors in order instead of
-    gathering ~10k scattered rows (15 MB) per question.
+    write) it keeps the rows that pass (8 bytes a row) and, for a small share of the archive
+    and within a byte budget, those rows' vectors as one contiguous matrix. How a question is
+    scored, by the share of the archive that passes (measured at 100×, 47,200 vectors, on 2
+    busy cores): a quarter or more → one product over the whole matrix, read in order, and
+    the passing rows' scores (~14–20 ms, 72 MB read); less → the cached sub-matrix, or the
+    rows gathered (a gather of 22k scattered rows cost ~60 ms, so it is done once per filter).
+    Until 2026-12-01 rows and vectors shared one budget, so 8 filters in turn evicted each
+    other and every question looked its ~20k ids up again (p95 224 ms at 100×).
     """
 
     def __init__(self, ids: list[str], matrix: np.ndarray):
         self.ids = ids
         self.pos = {cid: i for i, cid in enumerate(ids)}
         self.matrix = matrix
-        # id(allowed) -> (allowed, its sorted rows, their vectors or None)
-        self._cache: dict[int, tuple[Collection[str], np.ndarray, np.ndarray | None]] = {}
-        self._cached_bytes = 0
+        self._rows: dict[int, tuple[Collection[str], np.ndarray]] = {}  # id(allowed) -> (allowed, rows)
+        self._subs: dict[int, np.ndarray] = {}  # id(allowed) -> matrix[rows], for small shares
+        self._sub_bytes = 0
 
     @classmethod
     def load(cls, collection: Any) -> VectorTable:
@@ -109,32 +114,47 @@ class VectorTable:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def _rows(self, allowed: Collection[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        hit = self._cache.get(id(allowed))
+    def rows_of(self, allowed: Collection[str]) -> np.ndarray:
+        """Ascending table rows of the ids in ``allowed`` (ids without a vector left out)."""
+        key = id(allowed)
+        hit = self._rows.get(key)
         if hit is not None and hit[0] is allowed:
-            return hit[1], hit[2]
+            return hit[1]
         pos = self.pos
-        rows = np.fromiter((pos[c] for c in allowed if c in pos), dtype=np.int64)
+        try:  # map over the dict's own look-up: ~3× faster than a generator at 20k ids
+            rows = np.fromiter(map(pos.__getitem__, allowed), dtype=np.int64, count=len(allowed))
+        except KeyError:  # a chunk without a vector (doctor repairs it): leave it out
+            rows = np.fromiter((pos[c] for c in allowed if c in pos), dtype=np.int64)
         rows.sort()  # ascending rows read the matrix front to back; ties break by row below
-        if not isinstance(allowed, frozenset):  # a mutable set may change: never cached
-            return rows, None
-        sub: np.ndarray | None = self.matrix[rows]
-        assert sub is not None
-        if sub.nbytes > SUBMATRIX_CACHE_BYTES // 2:
-            sub = None  # most of the archive: scoring every row (below) is as cheap
-        while self._cache and (
-            len(self._cache) >= ROWS_CACHE_SIZE or self._cached_bytes + (sub.nbytes if sub is not None else 0)
-            > SUBMATRIX_CACHE_BYTES
-        ):
-            _, _, old = self._cache.pop(next(iter(self._cache)))
-            self._cached_bytes -= old.nbytes if old is not None else 0
-        self._cache[id(allowed)] = (allowed, rows, sub)
-        self._cached_bytes += sub.nbytes if sub is not None else 0
-        return rows, sub
+        if isinstance(allowed, frozenset):  # a mutable set may change: never kept
+            if len(self._rows) >= ROWS_CACHE_SIZE:
+                self._forget(next(iter(self._rows)))
+            self._rows[key] = (allowed, rows)
+        return rows
+
+    def _forget(self, key: int) -> None:
+        self._rows.pop(key, None)
+        sub = self._subs.pop(key, None)
+        self._sub_bytes -= sub.nbytes if sub is not None else 0
+
+    def _scores(self, q: np.ndarray, rows: np.ndarray, allowed: Collection[str]) -> np.ndarray:
+        if rows.size * 4 >= len(self.ids):
+            return (self.matrix @ q)[rows]
+        key = id(allowed)
+        sub = self._subs.get(key)
+        if sub is None or self._rows.get(key, (None,))[0] is not allowed:
+            sub = self.matrix[rows]
+            if key in self._rows and sub.nbytes <= SUBMATRIX_CACHE_BYTES:
+                while self._subs and self._sub_bytes + sub.nbytes > SUBMATRIX_CACHE_BYTES:
+                    old = self._subs.pop(next(iter(self._subs)))
+                    self._sub_bytes -= old.nbytes
+                self._subs[key] = sub
+                self._sub_bytes += sub.nbytes
+        return sub @ q
 
     def search(self, query: np.ndarray, k: int, allowed: Collection[str]) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the ``k`` best of ``allowed``, best first; ties by id order
-        in the table. Vectors are L2-normalised, so the dot product is the cosine.
+        """(chunk id, cosine similarity) of the ``k`` best of ``allowed``, best first; ties by row.
+        Vectors are L2-normalised, so the dot product is the cosine.
 
         Args:
             query: the question's vector.
@@ -143,16 +163,10 @@ class VectorTable:
         """
         if k <= 0 or not allowed or not self.ids:
             return []
-        q = np.asarray(query, dtype=np.float32)
-        rows, sub = self._rows(allowed)
+        rows = self.rows_of(allowed)
         if not rows.size:
             return []
-        if sub is None:
-            # a large share of the archive passes (or the set is not cacheable): one product
-            # over the whole matrix, read in order, then the passing rows' scores
-            sims = (self.matrix @ q)[rows]
-        else:
-            sims = sub @ q
+        sims = self._scores(np.asarray(query, dtype=np.float32), rows, allowed)
         top = np.argpartition(-sims, k - 1)[:k] if sims.size > k else np.arange(sims.size)
         top = top[np.lexsort((rows[top], -sims[top]))]
         return [(self.ids[rows[i]], float(sims[i])) for i in top]
