@@ -96,6 +96,14 @@ class RetrievalSettings(BaseSettings):
         description="a filtered dense search scores the chunks that pass the filters exactly (vectors held "
         "in memory) when they are at most this many, else Chroma's filtered HNSW; 0 = always Chroma",
     )
+    hnsw_share: float = Field(
+        0.3,
+        description="when at least this share of a large archive passes the filters, dense search asks "
+        "Chroma's unfiltered HNSW for k / share × 2 candidates and keeps those that pass (exact if too few)",
+    )
+    hnsw_min_chunks: int = Field(
+        20_000, description="archives smaller than this are always scored exactly when filtered"
+    )
     reranker: str | None = Field(
         None, description="optional cross-encoder model name/path (none ships offline)"
     )

@@ -30,12 +30,13 @@ from pathlib import Path
 import click
 
 from assistent.settings import get_settings
-from eval.bench_corpus import CORPUS, NOISE, add_copies, alter
+from eval.bench_corpus import CORPUS, NOISE, add_copies, alter, store_size_mb
 from eval.bench_report import TARGETS, plot_bench, render_bench, render_comparison
 from eval.bench_search import (
     _questions,
     add_one_document,
     compare_search,
+    dense_agreement,
     filter_cases,
     fp32_settings,
     hit_at_5,
@@ -44,6 +45,9 @@ from eval.bench_search import (
     serving_peak_rss_mb,
 )
 from eval.run import DEFAULT_OUT, machine_description
+
+#: The load run of ``assistent serve --workers 1`` and ``2`` (issue 13: 20 clients × 60 s).
+SERVE_CLIENTS, SERVE_SECONDS = 20, 60.0
 
 __all__ = [
     "CORPUS", "NOISE", "TARGETS", "add_copies", "add_one_document", "alter", "bench_command", "compare_search",
@@ -94,6 +98,15 @@ def run_bench(scales: tuple[int, ...] = (1, 10, 100), n_questions: int = 20) -> 
             "reingest_unchanged_s": round(reingest_s, 2),
         }  # fmt: skip
         result["serve_peak_rss_mb"] = round(serving_peak_rss_mb(settings, questions[:5]), 0)
+        # several workers on the example corpus (the RSS target's store): the real command, loaded
+        from eval.bench_serve import load_run
+
+        dev = _questions(10_000)
+        result["serve"] = [
+            load_run(settings.data_dir, w, SERVE_CLIENTS, SERVE_SECONDS, dev, model_cache=settings.models_dir)
+            for w in (1, 2)
+        ]
+        result["serve_store"] = f"exempelkorpusen (1×, {s.chunks_embedded} delar)"
         result["serve_peak_rss_mb_old"] = round(
             serving_peak_rss_mb(settings, questions[:5], {"ASSISTENT_EMBED_BACKEND": "torch"}), 0
         )
@@ -121,12 +134,15 @@ def run_bench(scales: tuple[int, ...] = (1, 10, 100), n_questions: int = 20) -> 
                 questions,
                 filter_cases(settings, len(questions)),
             )
+            agreement = dense_agreement(settings, questions, filter_cases(settings, len(questions)))
             row = {
                 "scale": scale, "chunks": n_chunks, "added_chunks": added, "write_s": round(grow_s, 1),
                 "search_p50_ms": lat["search"]["p50"], "search_p95_ms": lat["search"]["p95"],
                 "ask_p50_ms": lat["ask"]["p50"], "ask_p95_ms": lat["ask"]["p95"],
-                "compare": cmp,
+                "compare": cmp, "dense_agreement": agreement,
             }  # fmt: skip
+            row["disk_mb"] = store_size_mb(settings)
+            row["serve_rss_mb"] = round(serving_peak_rss_mb(settings, questions[:5]), 0)
             if scale in (scales[0], scales[-1]):
                 row["add_one"] = add_one_document(settings, copies, scale)
             result["scales"].append(row)

@@ -145,3 +145,21 @@ def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: in
     store.rebuild_lexical()
     store.close()
     return written
+
+
+def store_size_mb(settings: Settings) -> dict[str, float]:
+    """Disk use of the store in MB: SQLite (with its WAL), Chroma, the BM25 segments.
+
+    Args:
+        settings: settings of the store.
+    """
+
+    def size(paths) -> float:
+        return round(sum(f.stat().st_size for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()) / 2**20, 1)
+
+    index = settings.index_dir
+    return {
+        "sqlite": size(index.glob("store.sqlite*")),
+        "chroma": size([settings.chroma_dir]) if settings.chroma_dir.exists() else 0.0,
+        "lexical": size([index / "lexical"]) if (index / "lexical").exists() else 0.0,
+    }

@@ -157,6 +157,40 @@ def compare_search(variants: dict[str, Settings], questions: list[str], filters:
     return {name: {kind: percentiles(ms) for kind, ms in t.items()} for name, t in times.items()}
 
 
+def dense_agreement(settings: Settings, questions: list[str], filters: list) -> dict[str, float]:
+    """How often filtered dense search (HNSW over-fetch for large shares, exact otherwise) returns
+    exact brute force's top 10 over the chunks that pass: the share of questions with the same
+    10 ids, and the mean overlap of the two top-10 sets; ``plain_*`` the same for unfiltered
+    search (Chroma's HNSW, as before this round), the reference for an approximate index.
+
+    Args:
+        settings: settings of the store.
+        questions: the questions.
+        filters: one filter per question.
+    """
+    from assistent.retrieve import _where
+    from ingest.embed import get_embedder
+    from ingest.store import Store
+
+    store = Store(settings)
+    embedder = get_embedder(settings)
+    everything = frozenset(store.chunk_ids())
+    out: dict[str, float] = {}
+    for name, cases in (("", filters), ("plain_", [None] * len(filters))):
+        same, overlap = [], []
+        for q, f in zip(questions, cases, strict=True):
+            vec = embedder.embed_query(q)
+            allowed = store.chunk_ids_where(f) if f is not None else None
+            got = [c for c, _ in store.dense_search(vec, 40, _where(f) if f else None, allowed=allowed)[:10]]
+            exact = [c for c, _ in store.exact_dense_search(vec, 10, allowed if allowed is not None else everything)]
+            same.append(got == exact)
+            overlap.append(len(set(got) & set(exact)) / max(1, len(exact)))
+        out[f"{name}same_top10"] = round(sum(same) / len(same), 3)
+        out[f"{name}overlap_at_10"] = round(sum(overlap) / len(overlap), 3)
+    store.close()
+    return out
+
+
 def hit_at_5(settings: Settings) -> float:
     """Share of the dev set's answerable questions whose gold source is among the first 5 passages.
 

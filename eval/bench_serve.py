@@ -55,7 +55,14 @@ def _worker_pids(pid: int) -> list[int]:
     return [c.pid for c in children if "resource_tracker" not in " ".join(c.cmdline())] or [pid]
 
 
-def load_run(data_dir: Path, workers: int, clients: int, seconds: float, questions: list[str]) -> dict:
+def load_run(
+    data_dir: Path,
+    workers: int,
+    clients: int,
+    seconds: float,
+    questions: list[str],
+    model_cache: Path | None = None,
+) -> dict:
     """Start the server with ``workers``, load it, and return latency, throughput, errors and RSS.
 
     Args:
@@ -64,9 +71,12 @@ def load_run(data_dir: Path, workers: int, clients: int, seconds: float, questio
         clients: concurrent client threads.
         seconds: how long the clients send requests.
         questions: the questions sent, in turn.
+        model_cache: the converted models' directory (default: the data directory's).
     """
     port = _free_port()
     env = {**os.environ, "ASSISTENT_DATA_DIR": str(data_dir)}
+    if model_cache is not None:
+        env["ASSISTENT_MODEL_CACHE"] = str(model_cache)
     # the installed command itself, as a user starts it
     cmd = [str(Path(sys.executable).parent / "assistent"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(

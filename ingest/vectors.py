@@ -152,21 +152,26 @@ class VectorTable:
                 self._sub_bytes += sub.nbytes
         return sub @ q
 
-    def search(self, query: np.ndarray, k: int, allowed: Collection[str]) -> list[tuple[str, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: Collection[str] | None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the ``k`` best of ``allowed``, best first; ties by row.
         Vectors are L2-normalised, so the dot product is the cosine.
 
         Args:
             query: the question's vector.
             k: how many.
-            allowed: chunk ids that may be returned.
+            allowed: chunk ids that may be returned; None = every chunk.
         """
-        if k <= 0 or not allowed or not self.ids:
+        if k <= 0 or (allowed is not None and not allowed) or not self.ids:
             return []
-        rows = self.rows_of(allowed)
-        if not rows.size:
-            return []
-        sims = self._scores(np.asarray(query, dtype=np.float32), rows, allowed)
+        q = np.asarray(query, dtype=np.float32)
+        if allowed is None:
+            rows = np.arange(len(self.ids))
+            sims = self.matrix @ q
+        else:
+            rows = self.rows_of(allowed)
+            if not rows.size:
+                return []
+            sims = self._scores(q, rows, allowed)
         top = np.argpartition(-sims, k - 1)[:k] if sims.size > k else np.arange(sims.size)
         top = top[np.lexsort((rows[top], -sims[top]))]
         return [(self.ids[rows[i]], float(sims[i])) for i in top]

@@ -48,3 +48,66 @@ def test_mutable_sets_and_ids_without_vectors(table):
     allowed.add("c0999")  # a mutable set is never cached: the change is seen
     assert "c0999" in {c for c, _ in table.search(q, 5, allowed)}
     assert table.search(q, 5, frozenset()) == [] and table.search(q, 0, allowed) == []
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory, models_dir):
+    """The example corpus with hash vectors (plumbing: rankings are checked against brute force)."""
+    from assistent.settings import Settings
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Store
+    from tests.conftest import CORPUS
+    from tests.ingest.test_store import FakeEmbedder
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("vectors"), model_cache=models_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("ingest.embed.get_embedder", lambda settings: FakeEmbedder())
+        assert ingest_paths([CORPUS], settings, progress=False).ok
+    store = Store(settings)
+    yield store
+    store.close()
+
+
+def test_large_shares_through_unfiltered_hnsw_equal_brute_force(corpus_store, monkeypatch):
+    """With the HNSW path forced on the small store (every share, any size), the chunks kept from
+    the over-fetched HNSW candidates are brute force's, and a share too small for the candidates
+    to hold k of it falls back to exact scores."""
+    from assistent.records import Filters
+    from assistent.retrieve import _where
+
+    config = corpus_store.settings.retrieval
+    monkeypatch.setattr(config, "hnsw_min_chunks", 0)
+    monkeypatch.setattr(config, "hnsw_share", 0.0)
+    every = corpus_store.chunk_ids()
+    facets = corpus_store.facets()
+    cases = [Filters(kommun=k) for k in facets["kommuner"]] + [Filters(namnd=facets["namnder"][0])]
+    rng = np.random.default_rng(11)
+    dim = corpus_store.vector_table().matrix.shape[1]
+    chroma_calls = []
+    real = corpus_store._chroma_query
+    monkeypatch.setattr(corpus_store, "_chroma_query", lambda *a: chroma_calls.append(a[1]) or real(*a))
+    for f in cases:
+        allowed = corpus_store.chunk_ids_where(f)
+        for _ in range(3):
+            q = rng.normal(size=dim).astype(np.float32)
+            q /= np.linalg.norm(q)
+            hits = corpus_store.dense_search(q, 10, _where(f), allowed=allowed)
+            assert [c for c, _ in hits] == brute(corpus_store.vector_table(), q, allowed, 10), f
+    assert chroma_calls and all(n <= len(every) for n in chroma_calls)
+    few = frozenset(every[:3])  # 3 of ~470: 10 of them cannot be among the candidates
+    q = np.ones(dim, np.float32) / np.sqrt(dim)
+    assert [c for c, _ in corpus_store.dense_search(q, 10, None, allowed=few)] == brute(
+        corpus_store.vector_table(), q, few, 10
+    )
+
+
+def test_unfiltered_search_is_exact_when_hnsw_returns_too_few(corpus_store, monkeypatch):
+    """Chroma's HNSW may return fewer than k beside near-duplicates; then every chunk is scored."""
+    dim = corpus_store.vector_table().matrix.shape[1]
+    q = np.ones(dim, np.float32) / np.sqrt(dim)
+    everything = corpus_store.chunk_ids()
+    expected = brute(corpus_store.vector_table(), q, everything, 10)
+    assert [c for c, _ in corpus_store.vector_table().search(q, 10, None)] == expected
+    real = corpus_store._chroma_query
+    monkeypatch.setattr(corpus_store, "_chroma_query", lambda *a: real(*a)[:3])
+    assert [c for c, _ in corpus_store.dense_search(q, 10, None)] == expected
