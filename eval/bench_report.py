@@ -154,7 +154,7 @@ def render_comparison(r: dict) -> list[str]:
         f"{r['serve_peak_rss_mb_old']:.0f} MB",
         "",
         "## Sökning med och utan filter (före: Chromas filtrerade HNSW och torch; nu: exakt likhet över "
-        "de filtrerade delarna och ONNX)",
+        "de filtrerade delarna eller ofiltrerad HNSW med fler kandidater, och ONNX)",
         "",
         "Filtren går runt över arkivets kommuner, tre nämnder och ett datumintervall (2023), ett per fråga. "
         "Nu: i ett stort arkiv (≥ 20 000 delar) där minst 30 % av delarna klarar filtret hämtas fler kandidater "
