@@ -105,15 +105,19 @@ def old_query_settings(settings: Settings) -> Settings:
 def _timed_turns(embedders: dict[str, Embedder], questions: list[str], rounds: int = 2) -> dict[str, dict]:
     # Turns of the whole question list, not of single questions: torch's OpenMP threads
     # keep spinning for a while after each call and would slow the next encoder's call.
+    # Besides wall time, the CPU time of this process (every thread, so torch's pool counts too):
+    # on a machine where other jobs hold the cores, wall time is CPU time plus the wait for a core.
     times: dict[str, list[float]] = {name: [] for name in embedders}
+    cpu: dict[str, list[float]] = {name: [] for name in embedders}
     for _ in range(rounds):
         for name, e in embedders.items():
             time.sleep(0.5)  # the other encoder's threads go quiet
             for q in questions:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 e.embed_queries([q])  # not embed_query: its cache would time a dict look-up
                 times[name].append((time.perf_counter() - t) * 1000)
-    return {name: percentiles(ms) for name, ms in times.items()}
+                cpu[name].append((time.process_time() - c) * 1000)
+    return {name: {**percentiles(ms), "cpu_p50": percentiles(cpu[name])["p50"]} for name, ms in times.items()}
 
 
 def compare_query_encoders(old: Embedder, new: Embedder, questions: list[str]) -> dict:

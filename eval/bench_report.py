@@ -134,16 +134,18 @@ def render_comparison(r: dict) -> list[str]:
         "",
         "Före: sentence-transformers/torch på alla kärnor (`ASSISTENT_EMBED_THREADS=0`). Nu: ONNX-exporten, "
         'int8 per kanal, en tråd i onnxruntime utan spinnande trådar. "Upptagen": en annan Python-process '
-        "snurrar på en kärna under mätningen (begränsad i tid). Samma körning, turvis.",
+        "snurrar på en kärna under mätningen (begränsad i tid). Samma körning, turvis. Processortid: "
+        "processens egen tid (alla trådar) per fråga; väggtiden utöver den är väntan på en kärna.",
         "",
-        "| läge | före p50 | före p95 | nu p50 | nu p95 | kvot p50 | kvot p95 |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| läge | före p50 | före p95 | nu p50 | nu p95 | kvot p50 | kvot p95 | processortid p50 före / nu |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for cond, label in (("alone", "ensam"), ("busy", "bredvid upptagen process")):
         o, n = old[cond], new[cond]
+        cpu = f"{o['cpu_p50']:.1f} / {n['cpu_p50']:.1f} ms" if "cpu_p50" in n else "–"
         lines.append(
             f"| {label} | {o['p50']:.1f} ms | {o['p95']:.1f} ms | {n['p50']:.1f} ms | {n['p95']:.1f} ms | "
-            f"{_ratio(o['p50'], n['p50'])} | {_ratio(o['p95'], n['p95'])} |"
+            f"{_ratio(o['p50'], n['p50'])} | {_ratio(o['p95'], n['p95'])} | {cpu} |"
         )
     lines += [
         "",
