@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = assistant
     app.state.settings = settings
     # in the data directory, so every worker process of `assistent serve --workers N` shares them
-    app.state.admin_sessions = AdminSessions(settings.data_dir / "web-sessions.sqlite", settings.web.session_hours)
+    app.state.admin_sessions = AdminSessions(
+        settings.data_dir / "web-sessions.sqlite", settings.web.session_hours
+    )
     app.state.login_limiter = LoginLimiter(settings.data_dir / "web-sessions.sqlite")
     app.state.conversations = ConversationStore.for_settings(settings)
     app.add_middleware(BodyLimitMiddleware, settings=settings.web, upload_paths={admin.UPLOAD_PATH})

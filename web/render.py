@@ -30,7 +30,13 @@ _NUMBERED = re.compile(r"\d{1,2}[.)]\s+")
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _EM = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
 #: Section parts as shown when two chips would otherwise read the same.
-PART_LABELS = {"arende": "ärendet", "forslag": "förslag", "yrkande": "yrkande", "beslut": "beslut", "skickas_till": "skickas till"}
+PART_LABELS = {
+    "arende": "ärendet",
+    "forslag": "förslag",
+    "yrkande": "yrkande",
+    "beslut": "beslut",
+    "skickas_till": "skickas till",
+}
 
 
 def citation_label(p: Passage) -> str:
@@ -58,11 +64,15 @@ def citation_labels(citations: Sequence[Passage]) -> dict[int, str]:
         lambda c: c.rubrik,
     ]
     for extra in extras:
-        counts = Counter(labels.values())
+        groups: dict[str, list[Passage]] = {}
         for c in citations:
-            n = c.n  # type: ignore[attr-defined]
-            if counts[labels[n]] > 1 and (more := extra(c)) and more not in labels[n]:
-                labels[n] = f"{labels[n]} · {more}"
+            groups.setdefault(labels[c.n], []).append(c)  # type: ignore[attr-defined]
+        for group in groups.values():
+            # an extra is added only where it tells the chips of a group apart
+            if len(group) > 1 and len({extra(c) for c in group}) > 1:
+                for c in group:
+                    if more := extra(c):
+                        labels[c.n] = f"{labels[c.n]} · {more}"  # type: ignore[attr-defined]
     seen: Counter[str] = Counter()
     for c in citations:
         n = c.n  # type: ignore[attr-defined]
@@ -149,7 +159,10 @@ def copy_text(answer: Answer) -> str:
     if not answer.citations or _SOURCES_TRAILER.search(answer.answer):
         return answer.answer
     labels = citation_labels(answer.citations)
-    lines = [f"[{c.n}] {labels[c.n]}" + (f" – {c.rubrik}" if c.rubrik and c.rubrik not in labels[c.n] else "") for c in answer.citations]
+    lines = [
+        f"[{c.n}] {labels[c.n]}" + (f" – {c.rubrik}" if c.rubrik and c.rubrik not in labels[c.n] else "")
+        for c in answer.citations
+    ]
     return answer.answer.rstrip() + "\n\nKällor:\n" + "\n".join(lines)
 
 

@@ -69,7 +69,11 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k for k, _ in extra}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names and k.lower() != b"server"]
+                kept = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in names and k.lower() != b"server"
+                ]
                 message = {**message, "headers": kept + extra}
             await send(message)
 
@@ -144,7 +148,9 @@ class AdminSessions:
 
     def __init__(self, path: Path, hours: float):
         self.ttl = hours * 3600
-        self._t = _SharedTable(path, "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, expires REAL NOT NULL)")
+        self._t = _SharedTable(
+            path, "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, expires REAL NOT NULL)"
+        )
 
     @staticmethod
     def _key(sid: str) -> str:
@@ -171,11 +177,18 @@ class LoginLimiter:
 
     def __init__(self, path: Path, attempts: int = 5, window_s: float = 60.0):
         self.attempts, self.window_s = attempts, window_s
-        self._t = _SharedTable(path, "CREATE TABLE IF NOT EXISTS login_failures (client TEXT NOT NULL, t REAL NOT NULL)")
+        self._t = _SharedTable(
+            path, "CREATE TABLE IF NOT EXISTS login_failures (client TEXT NOT NULL, t REAL NOT NULL)"
+        )
 
     def blocked(self, client: str) -> bool:
         since = time.time() - self.window_s
-        return self._t.rows("SELECT COUNT(*) FROM login_failures WHERE client = ? AND t > ?", (client, since))[0][0] >= self.attempts
+        return (
+            self._t.rows("SELECT COUNT(*) FROM login_failures WHERE client = ? AND t > ?", (client, since))[
+                0
+            ][0]
+            >= self.attempts
+        )
 
     def failed(self, client: str) -> None:
         now = time.time()

@@ -11,11 +11,20 @@ from web.routes.admin import safe_name
 TXT = "Socialnämnden\nProtokoll 2024-03-01\n\n§ 5 Avgifter\nDnr SN 2024/5\n\nNämnden beslutar att godkänna avgifterna.\n"
 
 
-def test_admin_lists_documents_with_status(client, assistant):
+def test_admin_lists_documents_with_title_metadata_and_delete(client, assistant):
     html = client.get("/admin").text
-    for doc, n_sections, n_chunks, _ in assistant.documents():
+    assert "bara öppen från den här datorn" in html, "without a token the page says who may use it"
+    for doc, n_sections, _, _ in assistant.documents():
         row = html.split(f'href="/dokument/{doc.id}"')[1].split("</tr>")[0]
-        assert f"<td>{n_sections}</td>" in row and f"<td>{n_chunks}</td>" in row
+        assert f">{doc.titel or doc.fil}</a>" in row
+        assert f"<td>{doc.kommun or '–'}</td>" in row and f"<td>{doc.namnd or '–'}</td>" in row
+        assert f"<td>{doc.n_pages or '–'}</td>" in row and f"<td>{n_sections}</td>" in row
+        assert f'action="/admin/dokument/{doc.id}/ta-bort"' in row and "hx-confirm=" in row
+
+
+def result_row(html: str, name: str) -> str:
+    """The results table's row for one uploaded file."""
+    return html.split(f'<th scope="row">{name}</th>')[1].split("</tr>")[0]
 
 
 def test_admin_shows_flagged_pages(fresh, fresh_client, tmp_path):
@@ -51,10 +60,10 @@ def test_upload_ingests_files(fresh, fresh_client):
         (
             "virus.exe",
             b"MZ",
-            "virus.exe: filtypen stöds inte. Tillåtna filtyper: PDF, DOCX, HTML, HTM, TXT, MD.",
+            "Filtypen stöds inte. Tillåtna filtyper: PDF, DOCX, HTML, HTM, TXT, MD.",
         ),
-        ("tom.txt", b"", "tom.txt: filen är tom."),
-        ("stor.txt", b"x" * 20_000, "stor.txt: filen är större än 0.01 MB och laddades inte upp."),
+        ("tom.txt", b"", "Filen är tom."),
+        ("stor.txt", b"x" * 20_000, "Filen är större än 0.01 MB och laddades inte upp."),
     ],
 )
 def test_upload_refuses_bad_files_with_clear_swedish_errors(fresh, fresh_client, name, content, message):
@@ -63,7 +72,8 @@ def test_upload_refuses_bad_files_with_clear_swedish_errors(fresh, fresh_client,
         "/admin/ladda-upp", files=[("filer", (name, content, "application/octet-stream"))]
     )
     assert response.status_code == 400
-    assert message in response.text
+    assert "Ingen fil kunde läsas in" in response.text
+    assert f"Kunde inte läsas in: {message}" in result_row(response.text, name)
     assert fresh.documents() == []
 
 
@@ -72,7 +82,10 @@ def test_upload_reports_a_file_that_cannot_be_read(fresh, fresh_client):
         "/admin/ladda-upp", files=[("filer", ("trasig.pdf", b"%PDF-1.4 inte alls", "application/pdf"))]
     )
     assert response.status_code == 400
-    assert "trasig.pdf: " in response.text and fresh.documents() == []
+    row = result_row(response.text, "trasig.pdf")
+    assert "Kunde inte läsas in: " in row and fresh.documents() == []
+    assert response.text.count("trasig.pdf") == 1, "each failure listed once"
+    assert str(fresh.settings.data_dir) not in response.text and "/uploads/" not in response.text
 
 
 @pytest.mark.parametrize(
@@ -121,11 +134,43 @@ def test_login_form_sets_a_cookie_and_logout_removes_it(locked):
 
 
 def test_rejected_upload_is_not_kept(fresh, fresh_client):
-    files = [("filer", ("trasig.pdf", b"%PDF-1.4 inte en pdf", "application/pdf")), ("filer", ("ok.txt", TXT.encode(), "text/plain"))]
+    files = [
+        ("filer", ("trasig.pdf", b"%PDF-1.4 inte en pdf", "application/pdf")),
+        ("filer", ("ok.txt", TXT.encode(), "text/plain")),
+    ]
     response = fresh_client.post("/admin/ladda-upp", files=files)
-    assert response.status_code == 200 and "trasig.pdf" in response.text
+    assert response.status_code == 200 and "1 av 2 filer kunde inte läsas in" in response.text
+    assert "Kunde inte läsas in" in result_row(response.text, "trasig.pdf")
+    assert "Inläst" in result_row(response.text, "ok.txt") and "Alla filer kunde inte" not in response.text
     kept = sorted(p.name.split("-", 1)[1] for p in (fresh.settings.data_dir / "uploads").iterdir())
     assert kept == ["ok.txt"]
+
+
+def test_delete_asks_first_then_removes_the_document_from_every_index(fresh, fresh_client):
+    other = b"# Riktlinje\n\nNamnden ska svara inom tva veckor.\n"
+    files = [
+        ("filer", ("protokoll.txt", TXT.encode(), "text/plain")),
+        ("filer", ("riktlinje.md", other, "text/markdown")),
+    ]
+    assert fresh_client.post("/admin/ladda-upp", files=files).status_code == 200
+    doc = next(d for d, *_ in fresh.documents() if d.fil.endswith("protokoll.txt"))
+    chunk_ids = [c.id for s in fresh.store.sections_of(doc.id) for c in fresh.store.chunks_of_section(s.id)]
+    original = fresh.store.original_file(doc)
+    assert chunk_ids and original is not None
+    asked = fresh_client.post(f"/admin/dokument/{doc.id}/ta-bort")  # without JavaScript: a confirmation page
+    assert (
+        asked.status_code == 200 and "Ta bort dokumentet?" in asked.text and fresh.store.has_document(doc.id)
+    )
+    done = fresh_client.post(f"/admin/dokument/{doc.id}/ta-bort", data={"bekraftat": "ja"})
+    assert done.status_code == 200 and "Dokumentet är borttaget" in done.text
+    assert not fresh.store.has_document(doc.id) and fresh.store.sections_of(doc.id) == []
+    assert fresh.store.collection.get(ids=chunk_ids)["ids"] == [], "gone from Chroma"
+    assert not set(chunk_ids) & set(fresh.store.lexical().ids), "gone from BM25"
+    assert not original.exists() and [p.name for p in (fresh.settings.data_dir / "uploads").iterdir()][
+        0
+    ].endswith("riktlinje.md")
+    assert [d.fil for d, *_ in fresh.documents()][0].endswith("riktlinje.md"), "the other document stays"
+    assert fresh_client.post(f"/admin/dokument/{doc.id}/ta-bort", data={"bekraftat": "ja"}).status_code == 404
 
 
 def test_upload_while_another_ingest_runs_is_refused_and_leaves_nothing(fresh, fresh_client):
@@ -133,7 +178,9 @@ def test_upload_while_another_ingest_runs_is_refused_and_leaves_nothing(fresh, f
 
     fresh.settings.ingest.lock_wait_s = 0.2
     with write_lock(fresh.settings, "en annan inläsning"):  # the endpoint runs in another thread
-        response = fresh_client.post("/admin/ladda-upp", files=[("filer", ("a.txt", TXT.encode(), "text/plain"))])
+        response = fresh_client.post(
+            "/admin/ladda-upp", files=[("filer", ("a.txt", TXT.encode(), "text/plain"))]
+        )
     assert response.status_code == 503 and "Arkivet skrivs redan" in response.text
     assert fresh.documents() == [] and not list((fresh.settings.data_dir / "uploads").iterdir())
 
@@ -141,8 +188,12 @@ def test_upload_while_another_ingest_runs_is_refused_and_leaves_nothing(fresh, f
 def test_login_is_rate_limited_per_client(locked):
     for _ in range(5):
         assert locked.post("/admin/logga-in", data={"token": "fel"}).status_code == 401
-    blocked = locked.post("/admin/logga-in", data={"token": "hemlig-nyckel"})  # even the right one, for a minute
-    assert blocked.status_code == 429 and "För många" in blocked.text and blocked.headers["retry-after"] == "60"
+    blocked = locked.post(
+        "/admin/logga-in", data={"token": "hemlig-nyckel"}
+    )  # even the right one, for a minute
+    assert (
+        blocked.status_code == 429 and "För många" in blocked.text and blocked.headers["retry-after"] == "60"
+    )
 
 
 def test_session_cookie_is_random_expires_and_logout_revokes_it(locked):

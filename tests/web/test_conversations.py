@@ -29,7 +29,7 @@ def test_answer_is_stored_and_the_conversation_survives_a_restart(fake_app, fake
     conv_id, turn_id = ask(fake_client, "Vad beslutade nämnden om bokslutet?")
     page = fake_client.get(f"/c/{conv_id}").text
     assert "Vad beslutade nämnden om bokslutet?" in page and "Nämnden godkände bokslutet" in page
-    assert 'data-stream=' not in page, "an answered turn is not asked again on reload"
+    assert "data-stream=" not in page, "an answered turn is not asked again on reload"
     # a new app over the same data directory: the server restarted
     again = create_app(assistant=fake_app.state.assistant)
     again.dependency_overrides[get_assistant] = lambda: FakeAssistant()
@@ -100,10 +100,20 @@ def test_failed_stream_sends_an_error_with_retry(fake_app, fake_client, settings
 def test_feedback_is_stored_with_question_answer_and_citations(fake_client, settings):
     conv_id, first = ask(fake_client, "Bokslutet?")
     _, second = ask(fake_client, "Och beslutet?", konversation=conv_id)
-    html = fake_client.post(f"/tur/{second}/omdome", data={"betyg": "-1", "kommentar": "Fel paragraf"}, headers=HX).text
-    assert "Omdömet är sparat med din kommentar" in html and 'value="-1" class="tool tool--icon" aria-pressed="true"' in html
+    html = fake_client.post(
+        f"/tur/{second}/omdome", data={"betyg": "-1", "kommentar": "Fel paragraf"}, headers=HX
+    ).text
+    assert (
+        "Omdömet är sparat med din kommentar" in html
+        and 'value="-1" class="tool tool--icon" aria-pressed="true"' in html
+    )
     fb = ConversationStore.for_settings(settings).feedback_for(second)
-    assert (fb.rating, fb.comment, fb.question, fb.history) == (-1, "Fel paragraf", "Och beslutet?", ["Bokslutet?"])
+    assert (fb.rating, fb.comment, fb.question, fb.history) == (
+        -1,
+        "Fel paragraf",
+        "Och beslutet?",
+        ["Bokslutet?"],
+    )
     assert fb.answer.citations[0].paragraf == "§ 23"
     # shown again after a reload
     assert 'value="-1" class="tool tool--icon" aria-pressed="true"' in fake_client.get(f"/c/{conv_id}").text
@@ -113,7 +123,10 @@ def test_clarification_choices_re_ask_with_the_chosen_kommun(fake_app, fake_clie
     fake_app.fake.answer = Answer(
         question="Vad kostar avgiften?",
         answer="Frågan passar in på flera kommuner.",
-        clarify=[Clarification(kommun="Gnesta kommun", line="300 kr"), Clarification(kommun="Solna stad", line="250 kr")],
+        clarify=[
+            Clarification(kommun="Gnesta kommun", line="300 kr"),
+            Clarification(kommun="Solna stad", line="250 kr"),
+        ],
     )
     conv_id, turn_id = ask(fake_client, "Vad kostar avgiften?")
     html = fake_client.get(f"/c/{conv_id}").text
@@ -125,3 +138,25 @@ def test_clarification_choices_re_ask_with_the_chosen_kommun(fake_app, fake_clie
     ask(fake_client, fields.pop("fraga"), **fields)
     assert fake_app.fake.calls[0]["filters"].kommun == "Solna stad"
     assert fake_app.fake.calls[0]["history"] == ["Vad kostar avgiften?"]
+
+
+def test_api_answer_keeps_its_fields_and_has_clarify(fake_app, fake_client):
+    fake_app.fake.answer = Answer(
+        question="Vad kostar avgiften?", answer="Vilken kommun menar du?",
+        clarify=[Clarification(kommun="Gnesta kommun", line="300 kr", n=1), Clarification(kommun="Solna stad", n=2)],
+    )  # fmt: skip
+    body = fake_client.post("/api/ask", json={"question": "Vad kostar avgiften?"}).json()
+    assert {"answer", "abstained", "citations", "passages", "clarify", "resolved"} <= set(body)
+    assert [c["kommun"] for c in body["clarify"]] == ["Gnesta kommun", "Solna stad"]
+    assert body["clarify"][0] == {
+        "kommun": "Gnesta kommun", "namnd": None, "datum": None, "paragraf": None,
+        "diarienummer": None, "rubrik": None, "line": "300 kr", "n": 1,
+    }  # fmt: skip
+
+
+def test_api_docs_are_served_from_vendored_files(fake_client):
+    html = fake_client.get("/docs").text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html and "cdn.jsdelivr" not in html
+    assert "/static/vendor/redoc/redoc.standalone.js" in fake_client.get("/redoc").text
+    script = fake_client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 500_000

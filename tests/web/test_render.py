@@ -94,8 +94,59 @@ def test_locate_finds_a_quote_composed_of_units_sentence_by_sentence():
 
     text = "Au-protokoll\n§ 12 Bokslut\nOrdförande yrkar att nämnden godkänner bokslutet.\n\nBeslut\nNämnden godkänner bokslutet 2023."
     # the answer engine quotes a label with its value and two sentences as one passage
-    spans = locate(text, "Au-protokoll Ordförande yrkar att nämnden godkänner bokslutet. Nämnden godkänner bokslutet 2023.")
+    spans = locate(
+        text,
+        "Au-protokoll Ordförande yrkar att nämnden godkänner bokslutet. Nämnden godkänner bokslutet 2023.",
+    )
     assert [text[a:b] for a, b in spans] == [
         "Ordförande yrkar att nämnden godkänner bokslutet.",
         "Nämnden godkänner bokslutet 2023.",
     ]
+
+
+def test_answer_lists_and_emphasis_render_and_document_html_stays_text():
+    from assistent.records import Answer, Citation
+    from web.render import answer_html
+
+    cited = Citation(n=1, kommun="K", section_id="abc-s1", text="t")
+    answer = Answer(
+        answer="Nämnden beslutade **två** saker [1]:\n- höjd *avgift*\n- <img src=x onerror=alert(1)> nya regler\n\nKlart.",
+        citations=[cited],
+    )
+    html = str(answer_html(answer))
+    assert "<strong>två</strong>" in html and "<li>höjd <em>avgift</em></li>" in html
+    assert "<ul>" in html and "- höjd" not in html, "list lines are a list, not literal '- '"
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'aria-label="Källa 1">[1]</a>' in html and html.endswith("<p>Klart.</p>")
+
+
+def test_maybe_relevant_items_link_to_their_passages():
+    from assistent.prompts import CANNOT_ANSWER, MAYBE_RELEVANT
+    from assistent.records import Answer, Passage
+    from web.render import answer_html
+
+    passages = [
+        Passage(section_id="d1-s2", text="Avgiften är 300 kr."),
+        Passage(section_id="d2-s5", text="Annat."),
+    ]
+    answer = Answer(
+        answer=f"{CANNOT_ANSWER}\n\n{MAYBE_RELEVANT}\n- A · § 2\n- B · § 5", abstained=True, passages=passages
+    )
+    html = str(answer_html(answer))
+    assert '<a href="/sektion/d1-s2?markera=Avgiften+%C3%A4r+300+kr.#markerat" hx-get=' in html
+    assert 'hx-target="#kalla">B · § 5</a>' in html
+
+
+def test_chip_labels_are_unique_within_an_answer():
+    from assistent.records import Citation
+    from web.render import citation_labels
+
+    base = {"kommun": "Gnesta kommun", "namnd": "Socialnämnden", "paragraf": "§ 5", "text": "t"}
+    same_page = [Citation(n=1, sida=2, part="forslag", **base), Citation(n=2, sida=2, part="beslut", **base)]
+    assert citation_labels(same_page) == {
+        1: "Gnesta kommun · Socialnämnden · § 5 · förslag",
+        2: "Gnesta kommun · Socialnämnden · § 5 · beslut",
+    }
+    pages = [Citation(n=1, sida=2, **base), Citation(n=2, sida=3, **base), Citation(n=3, sida=3, **base)]
+    labels = citation_labels(pages)
+    assert len(set(labels.values())) == 3 and labels[2].endswith("· s. 3") and labels[3].endswith("(2)")

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from assistent.records import Document
-
 from web.deps import ADMIN_COOKIE, AdminDep, AssistantDep, SettingsDep, token_matches
 from web.limits import MAX_UPLOAD_FILES
 from web.render import templates
@@ -67,7 +66,10 @@ def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(ma
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"status": 429, "message": "För många felaktiga inloggningsförsök. Vänta en minut och försök igen."},
+            {
+                "status": 429,
+                "message": "För många felaktiga inloggningsförsök. Vänta en minut och försök igen.",
+            },
             status_code=429,
             headers={"Retry-After": str(int(limiter.window_s))},
         )
@@ -110,7 +112,13 @@ def upload(
 
     results: list[FileResult] = []
     if len(filer) > MAX_UPLOAD_FILES:
-        results.append(FileResult(name=f"{len(filer)} filer", ok=False, message=f"Välj högst {MAX_UPLOAD_FILES} filer åt gången."))
+        results.append(
+            FileResult(
+                name=f"{len(filer)} filer",
+                ok=False,
+                message=f"Välj högst {MAX_UPLOAD_FILES} filer åt gången.",
+            )
+        )
         filer = []
     saved: dict[Path, str] = {}
     for f in filer:
@@ -120,7 +128,11 @@ def upload(
         else:
             results.append(FileResult(name=f.filename or "(utan namn)", ok=False, message=refused or ""))
     try:
-        summary = ingest_paths(list(saved), settings, progress=False, store=assistant.store, keep_parsed=True) if saved else None
+        summary = (
+            ingest_paths(list(saved), settings, progress=False, store=assistant.store, keep_parsed=True)
+            if saved
+            else None
+        )
     except BaseException:  # e.g. StoreBusyError: another ingest holds the lock; nothing of this upload stays
         for p in saved:
             p.unlink(missing_ok=True)
@@ -131,12 +143,16 @@ def upload(
         for path, name in saved.items():
             key = str(path.resolve())
             if key in failed:
-                results.append(FileResult(name=name, ok=False, message=_without_paths(failed[key], path, settings)))
+                results.append(
+                    FileResult(name=name, ok=False, message=_without_paths(failed[key], path, settings))
+                )
                 path.unlink(missing_ok=True)  # a rejected upload is not kept in data/uploads
             elif key in parsed:
                 d = parsed[key]
                 results.append(
-                    FileResult(name=name, ok=True, message="Inläst", document=d.document, n_sections=len(d.sections))
+                    FileResult(
+                        name=name, ok=True, message="Inläst", document=d.document, n_sections=len(d.sections)
+                    )
                 )
             else:
                 results.append(FileResult(name=name, ok=True, message="Inläst"))

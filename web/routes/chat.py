@@ -104,7 +104,9 @@ def conversation_page(request: Request, conv_id: str, assistant: AssistantDep, s
 
 
 @router.post("/fraga", response_class=HTMLResponse)
-def ask_form(request: Request, assistant: AssistantDep, store: ConversationsDep, form: Annotated[ChatForm, Form()]):
+def ask_form(
+    request: Request, assistant: AssistantDep, store: ConversationsDep, form: Annotated[ChatForm, Form()]
+):
     """Ställ en fråga i konversationen (en ny om ingen anges): htmx får en samtalsrad som strömmar svaret,
     utan JavaScript beräknas svaret direkt och webbläsaren går till konversationens adress."""
     owner, new_owner = remember_owner(request)
@@ -113,7 +115,12 @@ def ask_form(request: Request, assistant: AssistantDep, store: ConversationsDep,
         conv = store.create(owner)
     turn = store.add_turn(conv, form.fraga, form.filters)
     if wants_fragment(request):
-        context = {"turn": turn, "conv": conv, "conversations": store.list(owner), "first": len(conv.turns) == 1}
+        context = {
+            "turn": turn,
+            "conv": conv,
+            "conversations": store.list(owner),
+            "first": len(conv.turns) == 1,
+        }
         response = templates.TemplateResponse(request, "_asked.html", context)
         response.headers["HX-Push-Url"] = f"/c/{conv.id}"
     else:
@@ -127,7 +134,9 @@ def ask_form(request: Request, assistant: AssistantDep, store: ConversationsDep,
 def answer_turn(assistant, store, conv: Conversation, turn: Turn) -> Answer:
     """Answer a stored turn at once (the form without JavaScript) and store the answer."""
     seed_memory(assistant, conv, turn)
-    answer = shown_answer(assistant, assistant.ask(turn.question, filters=turn.filters, history=_history(conv, turn)))
+    answer = shown_answer(
+        assistant, assistant.ask(turn.question, filters=turn.filters, history=_history(conv, turn))
+    )
     store.finish_turn(turn.id, answer, "done")
     turn.answer, turn.status = answer, "done"
     return answer
@@ -166,8 +175,17 @@ def turn_stream(turn_id: str, assistant: AssistantDep, store: ConversationsDep):
     turn = next(t for t in conv.turns if t.id == turn.id)
 
     def events() -> Iterator[str]:
-        if turn.status == "done" and turn.answer:  # answered already (a second tab, a reconnect)
-            yield sse("svar", render_answer(turn, conv))
+        if turn.status != "pending":  # answered or stopped already (a second tab, a reconnect)
+            if turn.status == "done" and turn.answer:
+                yield sse("svar", render_answer(turn, conv))
+            elif turn.status == "stopped":
+                yield sse("svar", templates.get_template("_turn_stopped.html").render(turn=turn))
+            else:
+                message = "Svaret kunde inte tas fram. Försök igen om en stund."
+                yield sse(
+                    "fel",
+                    templates.get_template("_turn_error.html").render(turn=turn, message=message, status=500),
+                )
             yield sse("klart", "")
             return
         try:
@@ -185,7 +203,10 @@ def turn_stream(turn_id: str, assistant: AssistantDep, store: ConversationsDep):
             if not isinstance(exc, AssistentError):
                 log.error("Fel i svarsströmmen", exc_info=exc)
             store.finish_turn(turn.id, None, "error", only_pending=True)
-            yield sse("fel", templates.get_template("_turn_error.html").render(turn=turn, message=message, status=status))
+            yield sse(
+                "fel",
+                templates.get_template("_turn_error.html").render(turn=turn, message=message, status=status),
+            )
         yield sse("klart", "")
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=_SSE_HEADERS)

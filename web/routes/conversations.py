@@ -60,7 +60,10 @@ def rename(
 
 @router.post("/c/{conv_id}/ta-bort", response_class=HTMLResponse)
 def delete(
-    request: Request, conv_id: str, store: ConversationsDep, aktuell: Annotated[str | None, Form(max_length=40)] = None
+    request: Request,
+    conv_id: str,
+    store: ConversationsDep,
+    aktuell: Annotated[str | None, Form(max_length=40)] = None,
 ):
     """Ta bort en konversation med alla dess frågor och svar (givna omdömen sparas)."""
     conv = _conversation(store, conv_id)
