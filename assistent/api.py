@@ -137,7 +137,14 @@ class Assistant:
         question, history = check_question(question), check_history(history)
         from assistent.safety import safety_stream
 
-        events = safety_stream(answer_stream(self, question, filters=filters, history=history), self.store)
+        if self.settings.llm.enabled:
+            # the generative path is the LCEL chain assistent.lc_chain offers LangChain users
+            from assistent.lc_chain import stream_events
+
+            raw = stream_events(self, question, filters=filters, history=history)
+        else:
+            raw = answer_stream(self, question, filters=filters, history=history)
+        events = safety_stream(raw, self.store)
         if self.settings.privacy.mask_personnummer:
             from assistent.privacy import mask_stream
 

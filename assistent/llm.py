@@ -2,17 +2,27 @@
 
 vLLM, Ollama, llama.cpp's server and hosted APIs all speak the OpenAI chat API, so
 one client covers them: ASSISTENT_LLM_BASE_URL, ASSISTENT_LLM_MODEL, ASSISTENT_LLM_API_KEY.
-The answer is streamed token by token; assistent.engine.core verifies it before it counts.
+This module holds the parts (chat model, prompt, sources as the model sees them); the chain
+that retrieves, budgets, generates and verifies is assistent.lc_chain.answer_chain.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
 from assistent.errors import ModelError
-from assistent.prompts import SYSTEM_PROMPT, USER_PROMPT
+from assistent.prompts import HISTORY_PROMPT, LLM_UNAVAILABLE, SYSTEM_PROMPT, USER_PROMPT
 from assistent.records import Passage
 from assistent.settings import LLMSettings
+
+log = logging.getLogger(__name__)
+
+#: The prompt: system instructions, then (earlier questions,) numbered sources and the question.
+PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", "{context}" + USER_PROMPT)])
 
 
 def chat_model(settings: LLMSettings):
@@ -55,29 +65,40 @@ def format_sources(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{i}] {source_text(p)}" for i, p in enumerate(passages, start=1))
 
 
+def history_context(history: list[str]) -> str:
+    """The earlier-questions line of the prompt ('' without history; the last three only)."""
+    return HISTORY_PROMPT.format(questions=" | ".join(history[-3:])) if history else ""
+
+
+def prompt_values(question: str, passages: list[Passage], history: list[str]) -> dict[str, str]:
+    """The variables of ``PROMPT``: context (earlier questions), sources, question."""
+    return {"context": history_context(history), "sources": format_sources(passages), "question": question}
+
+
+def fixed_prompt_text(question: str, history: list[str]) -> str:
+    """Every text of the prompt but the sources, for the token budget."""
+    return SYSTEM_PROMPT + history_context(history) + USER_PROMPT.format(sources="", question=question)
+
+
 def generate_stream(
     settings: LLMSettings, question: str, passages: list[Passage], history: list[str]
 ) -> Iterator[str]:
-    """Stream the model's answer to ``question`` from the numbered ``passages``.
+    """Stream the model's answer to ``question`` from the numbered ``passages`` (prompt | model | parser).
 
     Args:
         settings: the LLM endpoint.
         question: the user's question.
         passages: sources, numbered [1]..[n] in this order.
         history: earlier questions of the conversation (context only).
-    """
-    from langchain_core.messages import HumanMessage, SystemMessage
 
-    context = ""
-    if history:
-        context = "Tidigare frågor i samtalet: " + " | ".join(history[-3:]) + "\n\n"
-    messages = [
-        SystemMessage(SYSTEM_PROMPT),
-        HumanMessage(context + USER_PROMPT.format(sources=format_sources(passages), question=question)),
-    ]
+    Raises:
+        ModelError: the endpoint failed; the message names no endpoint (that goes to the log).
+    """
+    chain = PROMPT | chat_model(settings) | StrOutputParser()
     try:
-        for chunk in chat_model(settings).stream(messages):
-            if chunk.content:
-                yield str(chunk.content)
-    except Exception as exc:  # network, auth, model name: all the user can act on is the endpoint
-        raise ModelError(f"Språkmodellen på {settings.base_url} svarade inte: {exc}") from exc
+        for token in chain.stream(prompt_values(question, passages, history)):
+            if token:
+                yield token
+    except Exception as exc:  # network, auth, model name, context: all logged, none shown
+        log.warning("language model at %s failed: %r", settings.base_url, exc)
+        raise ModelError(LLM_UNAVAILABLE) from exc

@@ -78,6 +78,11 @@ class LLMSettings(BaseSettings):
     api_key: str = Field("ingen-nyckel", description="API key (local servers accept anything)")
     temperature: float = Field(0.1, description="sampling temperature")
     max_tokens: int = Field(600, description="max tokens per generated answer")
+    context_tokens: int | None = Field(
+        None,
+        description="the model's context size in tokens (ASSISTENT_LLM_CONTEXT_TOKENS); unset = what the "
+        "server reports (llama.cpp /props, vLLM max_model_len), else 4096",
+    )
     timeout_s: float = Field(120.0, description="request timeout in seconds")
 
     @property

@@ -1,10 +1,12 @@
 """Verification of a generated answer against the sources it cites.
 
-An LLM answer is shown only if every [n] points at a source that was given, every
-claim-bearing sentence cites one, and every number, amount, date and diarienummer
-in a sentence occurs in the sources that sentence cites. Anything else is treated as
-invented: the caller repairs the answer (drops the failing sentences) or falls back
-to the extractive answer, and says so.
+An LLM answer is shown only if it states something (not only citation markers, not only the
+question restated), every [n] points at a source that was given, every claim cites one, every
+number, amount, date and diarienummer in a sentence occurs in the sources that sentence cites,
+the words of a cited sentence overlap its sources, and the answer holds the kind of fact the
+question asks for (the answer engine's kinds registry: an amount for "vad kostar", a count for
+"hur många"). Anything else is treated as invented or as no answer: the caller repairs the
+answer (drops the failing sentences) or falls back to the extractive answer, and says so.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistent.prompts import CANNOT_ANSWER
-from assistent.textproc import MONTHS
+from assistent.textproc import MONTHS, fold
 from ingest.dnr import find_diarienummer
 
 # one source "[2]" or several "[1, 3]"; "[1][2]" is two matches
@@ -31,6 +33,16 @@ _NUMBER = re.compile(r"(?<![\w.,])-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|(?
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _MONTH_WORD = re.compile(rf"\b({'|'.join(MONTHS)})\b", re.I)
 _MONTH_NR = {m: str(n) for m, n in MONTHS.items()}
+#: Words that carry no content of their own (folded; words under 4 letters never count).
+_STOP = frozenset(fold(w) for w in (
+    "från till eller inte detta denna dessa enligt källan källa källorna källor också under efter inför "
+    "mellan sina sitt deras vara blir blev finns gäller kommer skall även samt vilket vilken vilka "
+    "dokumenten dokumentet svaret frågan någon några inga ingen alla andra annan samma sedan redan"
+).split())  # fmt: skip
+#: Share of a cited sentence's content words and facts that its sources must hold.
+MIN_OVERLAP = 1 / 3
+#: Content words compared by their first letters (a crude stem: avgiften ~ avgift).
+_STEM = 5
 
 
 def _normalise(answer: str) -> str:
@@ -44,6 +56,49 @@ def _sentences(text: str) -> Iterator[str]:
         for sentence in _SENT.split(_LIST_MARK.sub("", line)):
             if sentence.strip():
                 yield sentence.strip()
+
+
+def _content(text: str) -> set[str]:
+    """Stems of the content words of ``text``: folded, 4+ letters, stopwords out."""
+    return {w[:_STEM] for w in re.findall(r"[a-z]{4,}", fold(text)) if w not in _STOP}
+
+
+def _overlap(sentence: str, numbers: set[str], dnrs: set[str], sources: list[str]) -> float:
+    """Share of the sentence's content words and facts found in ``sources`` (1.0 when it has none)."""
+    words = _content(sentence)
+    if not words and not (numbers or dnrs):
+        return 1.0
+    src_words = set().union(*(_content(s) for s in sources))
+    src_numbers, src_dnrs = set(), set()
+    for s in sources:
+        n, d = _facts(s)
+        src_numbers |= n
+        src_dnrs |= d
+    hits = len(words & src_words) + len(numbers & src_numbers) + len(dnrs & src_dnrs)
+    return hits / (len(words) + len(numbers) + len(dnrs))
+
+
+def _echoes(body: str, numbers: set[str], dnrs: set[str], question: str) -> bool:
+    """True when a sentence only restates the question: no word or fact the question lacks."""
+    q_numbers, q_dnrs = _facts(question)
+    return _content(body) <= _content(question) and numbers <= q_numbers and dnrs <= q_dnrs
+
+
+def _addresses(claims: list[str], question: str) -> str | None:
+    """The first kind the question wants that no claim provides, or None when one is provided.
+
+    Only the kinds a unit's words can show count (kinds.CHECKED); a question that wants none
+    of them ("vad beslutade nämnden?") is addressed by any claim.
+    """
+    from assistent.engine.kinds import CHECKED, focus, provided, wants
+
+    wanted = [k for k in wants(question) if k in CHECKED]
+    if not wanted:
+        return None
+    focus_word = focus(question)
+    if any(provided(wanted, claim, focus_word=focus_word) for claim in claims):
+        return None
+    return wanted[0]
 
 
 def _canon_number(s: str) -> str:
@@ -91,12 +146,22 @@ class Verification:
         return "; ".join(self.problems[:3])
 
 
-def verify_answer(answer: str, sources: list[str]) -> Verification:
+#: What a missing kind is called in a verifier's reason.
+_KIND_WORDS = {
+    "amount": "belopp", "percentage": "andel", "count": "antal", "magnitude": "storlek", "frequency": "hur ofta",
+    "deadline": "tidsfrist", "period": "period", "date": "datum", "person": "person", "organisation": "organisation",
+    "place": "plats", "reason": "skäl",
+}  # fmt: skip
+
+
+def verify_answer(answer: str, sources: list[str], question: str | None = None) -> Verification:
     """Check a generated answer against its numbered sources (``sources[0]`` is [1]).
 
     Args:
         answer: the generated text with [n] citations.
         sources: the passage texts given to the model, in [n] order.
+        question: the question it answers; when given, an answer that only restates it, or
+            that lacks the kind of fact it asks for, is no answer.
     """
     problems: list[str] = []
     bad: list[str] = []
@@ -107,21 +172,30 @@ def verify_answer(answer: str, sources: list[str]) -> Verification:
         return Verification(True)
     source_facts = [_facts(src) for src in sources]
     cited_any = False
+    claims: list[str] = []
     for sentence in _sentences(text):
         if sentence.lower().startswith("källor"):
             continue
         cites = cited_numbers(sentence)
-        numbers, dnrs = _facts(_CITE.sub(" ", sentence))
+        body = _CITE.sub(" ", sentence)
+        numbers, dnrs = _facts(body)
+        words = _WORD.findall(body)
         if sentence.endswith("?") and not (numbers or dnrs):
             # a small model may echo the question with a [1]: that answers nothing
             continue
-        if len(_WORD.findall(_CITE.sub(" ", sentence))) < 2 and (numbers or dnrs):
+        if not words and not (numbers or dnrs):
+            cited_any = cited_any or bool(cites)
+            continue  # "[1]", "[1][2]": a marker is no statement
+        if len(words) < 2 and (numbers or dnrs):
             # "[2] 3" (seen from Qwen2.5-0.5B): a number found in the source is no statement
             problems.append(f"tal utan sammanhang: ”{sentence[:60]}”")
             bad.append(sentence)
             continue
+        lead_in = body.rstrip().endswith(":") and not (numbers or dnrs)
+        echo = question is not None and _echoes(body, numbers, dnrs, question)
+        is_claim = (len(words) >= 3 or bool(numbers or dnrs)) and not lead_in and not echo
         if not cites:
-            if numbers or dnrs:
+            if is_claim:
                 problems.append(f"påstående utan källa: ”{sentence[:60]}”")
                 bad.append(sentence)
             continue
@@ -140,8 +214,17 @@ def verify_answer(answer: str, sources: list[str]) -> Verification:
         elif missing := dnrs - known_dnrs:
             problems.append(f"diarienumret {sorted(missing)[0]} finns inte i källan")
             bad.append(sentence)
+        elif _overlap(body, numbers, dnrs, [sources[n - 1] for n in cites]) < MIN_OVERLAP:
+            problems.append(f"meningen stämmer inte med källan [{cites[0]}]: ”{sentence[:60]}”")
+            bad.append(sentence)
+        elif is_claim:
+            claims.append(body)
     if not cited_any:
         problems.append("svaret hänvisar inte till någon källa")
+    elif not claims and not problems:
+        problems.append("svaret innehåller inget påstående, bara hänvisningar eller frågan igen")
+    elif question is not None and claims and (gap := _addresses(claims, question)):
+        problems.append(f"svaret anger inget {_KIND_WORDS.get(gap, gap)}, som frågan gäller")
     return Verification(not problems, problems, bad)
 
 

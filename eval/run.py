@@ -40,6 +40,8 @@ ROOT = EVAL_DIR.parent
 DEFAULT_GOLD = EVAL_DIR / "dev_questions.jsonl"
 DEFAULT_OUT = EVAL_DIR / "reports"
 SYSTEMS = ("assistant", "bm25", "langchain")
+#: Systems run only when named: assistant-llm needs ASSISTENT_LLM_BASE_URL and ASSISTENT_LLM_MODEL.
+OPTIONAL_SYSTEMS = ("assistant-llm",)
 #: Metrics shown in the report's tables and plots, in this order.
 TABLE_METRICS = [
     "hit@1", "hit@5", "mrr@10", "top_dnr", "top_paragraf", "facts", "fact_recall",
@@ -62,6 +64,7 @@ class SystemReport(BaseModel):
     search_ms: dict[str, float | None]
     ask_ms: dict[str, float | None]
     build_seconds: float = Field(description="ingest (assistant) or chunk + embed + index (baselines)")
+    generation: dict[str, float] | None = Field(None, description="assistant-llm: outcome counts, rejection rate")
 
 
 class EvalRun(BaseModel):
@@ -126,9 +129,11 @@ def build_systems(
     """
     from assistent.api import Assistant
     from eval.baselines import BM25System, LangChainSystem
-    from eval.systems import AssistantSystem
+    from assistent.settings import LLMSettings
+    from eval.systems import AssistantLLMSystem, AssistantSystem
 
-    assistant = Assistant(settings)
+    # "assistant" is the extractive answer even when the environment names a language model
+    assistant = Assistant(settings.model_copy(update={"llm": LLMSettings(base_url=None, model=None)}))
     texts: dict[str, str] | None = None
     built: list[tuple[System, float]] = []
     for name in names:
@@ -136,6 +141,10 @@ def build_systems(
         if name == "assistant":
             assistant.warm_up()
             system: System = AssistantSystem(assistant)
+        elif name == "assistant-llm":
+            llm_assistant = Assistant(settings)
+            llm_assistant.warm_up()
+            system = AssistantLLMSystem(llm_assistant)
         else:
             if texts is None:
                 texts = {fil: document_text(path, settings) for fil, path in files.items()}
@@ -194,9 +203,11 @@ def evaluate(
 
     from ingest.pipeline import ingest_paths
 
-    unknown = [s for s in systems if s not in SYSTEMS]
+    unknown = [s for s in systems if s not in SYSTEMS + OPTIONAL_SYSTEMS]
     if unknown:
-        raise AssistentError(f"Okänt system: {', '.join(unknown)} (tillåtna: {', '.join(SYSTEMS)})")
+        raise AssistentError(
+            f"Okänt system: {', '.join(unknown)} (tillåtna: {', '.join(SYSTEMS + OPTIONAL_SYSTEMS)})"
+        )
     questions = load_gold(gold)
     base = get_settings()
     with tempfile.TemporaryDirectory(prefix="eval-store-") as tmp:
@@ -246,6 +257,7 @@ def evaluate(
                         search_ms=percentiles([r.search_ms for r in results]),
                         ask_ms=percentiles([r.ask_ms for r in results]),
                         build_seconds=round(seconds, 1),
+                        generation=system.stats() if hasattr(system, "stats") else None,
                     )
                 )
                 if hasattr(system, "close"):
@@ -322,6 +334,17 @@ def render_markdown(run: EvalRun, plots: dict[str, str]) -> str:
             f"| {s.name} | {_fmt(s.search_ms['p50'], 0)} | {_fmt(s.search_ms['p95'], 0)} | "
             f"{_fmt(s.ask_ms['p50'], 0)} | {_fmt(s.ask_ms['p95'], 0)} | {s.build_seconds:.1f} |"
         )
+    for s in run.systems:
+        if s.generation:
+            g = s.generation
+            lines += [
+                "",
+                f"{s.name}: {g['generated']:.0f} svar visade som genererade, {g['repaired']:.0f} lagade, "
+                f"{g['rejected']:.0f} underkända av verifieringen (andel {g['rejection_rate']:.2f} av de bedömda), "
+                f"{g['no_answer']:.0f} där modellen inte fann svar, {g['unavailable']:.0f} där modellen inte svarade, "
+                f"{g['no_room']:.0f} utan plats för källor, {g['extractive']:.0f} där modellen inte tillfrågades "
+                "(svarsmotorn avstod eller frågade tillbaka).",
+            ]
     if run.ingest:
         ing = run.ingest
         if "total_seconds" in ing:

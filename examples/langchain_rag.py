@@ -4,7 +4,8 @@
 
 Reads ``corpus/`` into the data directory first when it is empty (ASSISTENT_DATA_DIR, default
 ``data``; about a minute the first time). No language model is needed: the answer chain is
-extractive unless ASSISTENT_LLM_BASE_URL is set.
+extractive unless ASSISTENT_LLM_BASE_URL and ASSISTENT_LLM_MODEL are set, and then streams the
+model's tokens before the verified answer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from assistent.api import Assistant
-from assistent.lc_chain import ask_chain
+from assistent.lc_chain import answer_chain
 from assistent.lc_retriever import NamndRetriever
 from assistent.lc_store import as_vectorstore
 
@@ -45,8 +46,14 @@ def demo(assistant: Assistant) -> None:
     } | RunnableLambda(lambda x: f"Fråga: {x['question']}\nKällor:\n{x['sources']}")
     print(rag.invoke(QUESTION), end="\n\n")
 
-    # 2. the assistant's own answer as a Runnable (extractive without a language model)
-    answer = ask_chain(assistant).invoke(QUESTION)
+    # 2. the assistant's own answer as an LCEL chain, streamed: the model's tokens as they come
+    #    (with ASSISTENT_LLM_BASE_URL set), then the verified answer; extractive without a model
+    answer = None
+    for chunk in answer_chain(assistant).stream(QUESTION):
+        if chunk.get("text"):
+            print(chunk["text"], end="", flush=True)
+        answer = chunk.get("answer", answer)
+    assert answer is not None  # the last chunk holds it; ask_chain(assistant).invoke(q) returns it directly
     print(f"Svar ({answer.mode}): {answer.answer}")
     for c in answer.citations:
         print(
