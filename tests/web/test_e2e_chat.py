@@ -114,8 +114,16 @@ class Tab:
         return answer
 
     def shot(self, name: str, full_page: bool = True) -> None:
+        """A screenshot in tests/artifacts/; a full page is taken with a viewport as tall as the
+        page, so the sticky question form sits where a reader scrolled to the end sees it."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
+        size = self.page.viewport_size
+        if full_page and size:
+            height = min(self.page.evaluate("document.documentElement.scrollHeight"), 4000)
+            self.page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png")
+        if full_page and size:
+            self.page.set_viewport_size(size)
 
     def close(self):
         self.context.close()
