@@ -137,7 +137,9 @@ class ConversationStore:
     # ------------------------------------------------------------ conversations
     def create(self, owner: str, title: str = "Ny konversation") -> Conversation:
         now = _now()
-        conv = Conversation(id=new_id(), owner=owner, title=title[:MAX_TITLE_CHARS], created_at=now, updated_at=now)
+        conv = Conversation(
+            id=new_id(), owner=owner, title=title[:MAX_TITLE_CHARS], created_at=now, updated_at=now
+        )
         with self._db() as db:
             db.execute("INSERT INTO conversations VALUES (?,?,?,?,?)", (conv.id, owner, conv.title, now, now))
         return conv
@@ -146,7 +148,9 @@ class ConversationStore:
         if not ID_PATTERN.fullmatch(conv_id or ""):
             return None
         with self._db() as db:
-            row = db.execute("SELECT id, owner, title, created_at, updated_at FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+            row = db.execute(
+                "SELECT id, owner, title, created_at, updated_at FROM conversations WHERE id = ?", (conv_id,)
+            ).fetchone()
             if row is None:
                 return None
             turns = db.execute(
@@ -185,11 +189,25 @@ class ConversationStore:
         now = _now()
         filters = filters or Filters()
         with self._db() as db:
-            (last,) = db.execute("SELECT COALESCE(MAX(idx), -1) FROM turns WHERE conversation_id = ?", (conv.id,)).fetchone()
-            turn = Turn(id=new_id(), conversation_id=conv.id, index=last + 1, question=question, filters=filters)
+            (last,) = db.execute(
+                "SELECT COALESCE(MAX(idx), -1) FROM turns WHERE conversation_id = ?", (conv.id,)
+            ).fetchone()
+            turn = Turn(
+                id=new_id(), conversation_id=conv.id, index=last + 1, question=question, filters=filters
+            )
             db.execute(
                 "INSERT INTO turns VALUES (?,?,?,?,?,?,?,?,?)",
-                (turn.id, conv.id, turn.index, question, filters.model_dump_json(), None, "pending", now, now),
+                (
+                    turn.id,
+                    conv.id,
+                    turn.index,
+                    question,
+                    filters.model_dump_json(),
+                    None,
+                    "pending",
+                    now,
+                    now,
+                ),
             )
             if last < 0 and conv.title == "Ny konversation":
                 db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title_of(question), conv.id))
@@ -202,11 +220,14 @@ class ConversationStore:
             return None
         with self._db() as db:
             row = db.execute(
-                "SELECT id, conversation_id, idx, question, filters, answer, status FROM turns WHERE id = ?", (turn_id,)
+                "SELECT id, conversation_id, idx, question, filters, answer, status FROM turns WHERE id = ?",
+                (turn_id,),
             ).fetchone()
         return _turn(row) if row else None
 
-    def finish_turn(self, turn_id: str, answer: Answer | None, status: TurnStatus, only_pending: bool = False) -> bool:
+    def finish_turn(
+        self, turn_id: str, answer: Answer | None, status: TurnStatus, only_pending: bool = False
+    ) -> bool:
         """Store a turn's outcome: its answer (``done``), or that it was stopped or failed. True if stored.
 
         Args:
@@ -279,9 +300,15 @@ class ConversationStore:
             ).fetchall()
         return [
             Feedback(
-                turn_id=r[0], conversation_id=r[1], rating=r[2], comment=r[3], question=r[4],
-                history=json.loads(r[5]), filters=Filters.model_validate_json(r[6]),
-                answer=Answer.model_validate_json(r[7]), created_at=r[8],
+                turn_id=r[0],
+                conversation_id=r[1],
+                rating=r[2],
+                comment=r[3],
+                question=r[4],
+                history=json.loads(r[5]),
+                filters=Filters.model_validate_json(r[6]),
+                answer=Answer.model_validate_json(r[7]),
+                created_at=r[8],
             )  # fmt: skip
             for r in rows
         ]
@@ -300,7 +327,9 @@ def _turn(row: tuple) -> Turn:
 
 
 # ---------------------------------------------------------------- export to the gold format
-def gold_drafts(feedback: list[Feedback], ratings: tuple[int, ...] = (1, -1)) -> tuple[list[dict[str, Any]], int]:
+def gold_drafts(
+    feedback: list[Feedback], ratings: tuple[int, ...] = (1, -1)
+) -> tuple[list[dict[str, Any]], int]:
     """Gold-file lines (eval/README.md) drafted from feedback, and how many were left out.
 
     A 👍 answer becomes a question whose sources are the answer's citations (the quote is

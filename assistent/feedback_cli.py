@@ -46,4 +46,6 @@ def export(out: Path | None, betyg: str) -> None:
     if skipped:
         click.echo(f"Hoppade över {skipped} omdömen på svar utan källa (👎 på ett avstående).", err=True)
     if lines:
-        click.echo("Granska varje rad och fyll i 'facts' innan filen används med assistent eval --gold.", err=True)
+        click.echo(
+            "Granska varje rad och fyll i 'facts' innan filen används med assistent eval --gold.", err=True
+        )

@@ -16,7 +16,12 @@ CITED = Citation(
     n=1, kommun="Strömsunds kommun", namnd="Socialnämnden", paragraf="§ 23", diarienummer="VSF.2024.8",
     rubrik="Bokslut 2023", fil="protokoll.pdf", text="Socialnämnden godkänner bokslutet. … Beslutet skickas.",
 )  # fmt: skip
-ANSWER = Answer(question="q", answer="Nämnden godkände bokslutet [1].", citations=[CITED], resolved={"kommun": "Strömsunds kommun"})
+ANSWER = Answer(
+    question="q",
+    answer="Nämnden godkände bokslutet [1].",
+    citations=[CITED],
+    resolved={"kommun": "Strömsunds kommun"},
+)
 ABSTAINED = Answer(question="q", answer="Det framgår inte av dokumenten.", abstained=True)
 
 
