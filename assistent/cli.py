@@ -1,4 +1,8 @@
-"""`assistent` command line: ingest, search, ask, serve, eval, status.
+"""`assistent` command line: ingest, status, doctor, search, ask, shell, serve, eval, feedback.
+
+Start-up stays light: each command imports what it needs when it runs, `eval` and `feedback`
+are loaded only when invoked (UserErrorGroup's ``lazy``), so `--help` and `status` never load
+the model, Chroma or the search stack. `assistent shell` keeps one process (and model) warm.
 
 Errors meant for users (AssistentError) become one clean line on stderr and exit
 code 1, in one place (``UserErrorGroup.invoke``, assistent/cli_errors.py); anything else is a bug and shows a traceback.
@@ -52,7 +56,7 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SÖKVÄGAR...")
 @click.option("--prune", is_flag=True, help="Ta bort dokument vars filer inte längre finns.")
 @click.option("--report", is_flag=True, help="Skriv en tabell över dokument, § och diarienummer.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv sammanfattningen som JSON.")
@@ -119,17 +123,18 @@ def status() -> None:
 def _filter_options(f):
     for opt in reversed(
         [
-            click.option("--kommun", help="Bara dokument från denna kommun, t.ex. 'Gnesta kommun'."),
-            click.option("--namnd", help="Bara denna nämnd, t.ex. 'Socialnämnden'."),
+            click.option("--kommun", metavar="KOMMUN", help="Bara dokument från denna kommun, t.ex. 'Gnesta kommun'."),
+            click.option("--namnd", metavar="NÄMND", help="Bara denna nämnd, t.ex. 'Socialnämnden'."),
             click.option(
                 "--dokumenttyp",
+                metavar="TYP",
                 help="protokoll, kallelse, tjansteskrivelse, plan, riktlinje, rapport, ovrigt",
             ),
             click.option(
-                "--fran", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Från datum (ÅÅÅÅ-MM-DD)."
+                "--fran", "date_from", type=click.DateTime(["%Y-%m-%d"]), metavar="ÅÅÅÅ-MM-DD", help="Från datum (ÅÅÅÅ-MM-DD)."
             ),
             click.option(
-                "--till", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Till datum (ÅÅÅÅ-MM-DD)."
+                "--till", "date_to", type=click.DateTime(["%Y-%m-%d"]), metavar="ÅÅÅÅ-MM-DD", help="Till datum (ÅÅÅÅ-MM-DD)."
             ),
         ]
     ):
@@ -164,8 +169,8 @@ def _emit(obj) -> None:
 
 
 @main.command()
-@click.argument("query", required=False)
-@click.option("--k", "k", default=None, type=int, help="Antal träffar (standard 10).")
+@click.argument("query", required=False, metavar="[FRÅGA]")
+@click.option("--k", "k", default=None, type=int, metavar="ANTAL", help="Antal träffar (standard 10).")
 @click.option("--json", "as_json", is_flag=True, help="JSON-utdata (kontrakt för skript).")
 @_filter_options
 def search(query, k, as_json, **filters) -> None:
@@ -190,13 +195,18 @@ def search(query, k, as_json, **filters) -> None:
 
 
 @main.command()
-@click.argument("question", required=False)
+@click.argument("question", required=False, metavar="[FRÅGA]")
 @click.option("--json", "as_json", is_flag=True, help="JSON-utdata (kontrakt för skript).")
-@click.option("--history", multiple=True, help="Tidigare fråga i samtalet (kan upprepas).")
+@click.option("--history", multiple=True, metavar="FRÅGA", help="Tidigare fråga i samtalet (kan upprepas).")
 @_filter_options
 def ask(question, as_json, history, **filters) -> None:
-    """Ställ en fråga. Utan fråga: en fråga per rad på standard in (batch)."""
+    """Ställ en fråga. Utan fråga: en fråga per rad på standard in (batch).
+
+    Passar frågan flera kommuner skrivs de som en numrerad lista; fråga igen med --kommun
+    (eller använd assistent shell och välj med numret).
+    """
     from assistent.api import Assistant
+    from assistent.shell import format_choices, print_answer
 
     assistant = Assistant(get_settings())
     f = _filters(**filters)
@@ -204,25 +214,38 @@ def ask(question, as_json, history, **filters) -> None:
         if as_json:
             _emit(assistant.ask(q, filters=f, history=list(history)).model_dump(mode="json"))
             continue
-        for kind, value in assistant.ask_stream(q, filters=f, history=list(history)):
-            if kind == "delta":
-                click.echo(value, nl=False)
-            elif kind == "replace":
-                click.echo("\n---\n" + value, nl=False)
-            elif kind == "answer":
-                for note in value.notes:
-                    click.echo(f"\n(Obs: {note})", err=True)
-        click.echo()
+        answer = print_answer(assistant, q, f, list(history))
+        if answer.clarify:
+            click.echo(format_choices(answer.clarify))
+            first = answer.clarify[0].kommun or ""
+            click.echo(f'Fråga igen med t.ex. --kommun "{first}", eller välj med numret i assistent shell.')
 
 
 @main.command()
-@click.option("--host", default=None, help="Adress att lyssna på (standard: ASSISTENT_WEB_HOST).")
-@click.option("--port", default=None, type=int, help="Port (standard: ASSISTENT_WEB_PORT).")
+@_filter_options
+def shell(**filters) -> None:
+    """Samtal i terminalen: modellen laddas en gång, följdfrågor bygger på de tidigare.
+
+    Skriv en fråga per rad; när svaret frågar vilken kommun du menar väljer du med numret.
+    :ny börjar ett nytt samtal, :hjälp visar kommandona, :avsluta (eller Ctrl-D) slutar.
+    Utan terminal läses en fråga per rad från standard in, i samma samtal.
+    """
+    from assistent.api import Assistant
+    from assistent.shell import run_shell
+
+    settings = get_settings()
+    run_shell(Assistant(settings), _filters(**filters), settings.data_dir / "shell-historik")
+
+
+@main.command()
+@click.option("--host", default=None, metavar="ADRESS", help="Adress att lyssna på (standard: ASSISTENT_WEB_HOST).")
+@click.option("--port", default=None, type=int, metavar="PORT", help="Port (standard: ASSISTENT_WEB_PORT).")
 @click.option(
     "--workers",
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
+    metavar="ANTAL",
     help="Serverprocesser; var och en laddar modellen en gång och läser samma datakatalog.",
 )
 def serve(host: str | None, port: int | None, workers: int) -> None:

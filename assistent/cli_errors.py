@@ -39,6 +39,12 @@ class UserErrorGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.lazy: dict[str, tuple[str, str]] = dict(lazy or {})
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # a plain click.Command added from elsewhere (eval/) gets the Swedish usage line too
+        if cmd.options_metavar == "[OPTIONS]":
+            cmd.options_metavar = cli_sv.OPTIONS_METAVAR
+        super().add_command(cmd, name)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         cli_sv.install()
         return super().main(*args, **kwargs)

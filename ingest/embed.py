@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -45,13 +46,19 @@ QUERY_INT8_MIN_COSINE = 0.99
 ONNX_BATCH = 8
 
 
+#: Called after each batch of passages with the number of texts it held (a progress bar's update).
+OnBatch = Callable[[int], None]
+
+
 class Encoder(Protocol):
     """What a runtime gives the Embedder: vectors for already prefixed texts, and token counts."""
 
     runtime: str
     dim: int
 
-    def passages(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray: ...
+    def passages(
+        self, texts: list[str], prefix: str, batch_size: int, show_progress: bool, on_batch: OnBatch | None = None
+    ) -> np.ndarray: ...
 
     def queries(self, texts: list[str], prefix: str) -> np.ndarray: ...
 
@@ -82,8 +89,20 @@ class TorchEncoder:
             normalize_embeddings=True,
         )
 
-    def passages(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
-        return self._encode(texts, prefix, batch_size, show_progress)
+    def passages(
+        self, texts: list[str], prefix: str, batch_size: int, show_progress: bool, on_batch: OnBatch | None = None
+    ) -> np.ndarray:
+        if on_batch is None:
+            return self._encode(texts, prefix, batch_size, show_progress)
+        # one encode call per batch, longest first as sentence-transformers orders them itself,
+        # so the caller hears of each batch (same vectors, same padding)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._encode([texts[i] for i in rows], prefix, batch_size, False)
+            on_batch(len(rows))
+        return out
 
     def queries(self, texts: list[str], prefix: str) -> np.ndarray:
         return self._encode(texts, prefix, 32, False)
@@ -186,7 +205,9 @@ class OnnxEncoder:
                     self._passage = _ort_session(self.passage_model, self._threads)
         return self._passage
 
-    def _run(self, session: Any, texts: list[str], batch: int, show_progress: bool = False) -> np.ndarray:
+    def _run(
+        self, session: Any, texts: list[str], batch: int, show_progress: bool = False, on_batch: OnBatch | None = None
+    ) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -208,15 +229,19 @@ class OnnxEncoder:
                 ids[r, :n] = encoded[i]
                 mask[r, :n] = 1
             out[rows] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            if on_batch is not None:
+                on_batch(len(rows))
         return out
 
     def _truncate(self, ids: list[int]) -> list[int]:
         # as the Hugging Face tokenizer truncates: <s>, the first max − 2 pieces, </s>
         return ids if len(ids) <= self.max_tokens else ids[: self.max_tokens - 1] + [self._eos]
 
-    def passages(self, texts: list[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+    def passages(
+        self, texts: list[str], prefix: str, batch_size: int, show_progress: bool, on_batch: OnBatch | None = None
+    ) -> np.ndarray:
         session = self._passage_session()
-        return self._run(session, [prefix + t for t in texts], min(batch_size, ONNX_BATCH), show_progress)
+        return self._run(session, [prefix + t for t in texts], min(batch_size, ONNX_BATCH), show_progress, on_batch)
 
     def queries(self, texts: list[str], prefix: str) -> np.ndarray:
         return self._run(self._query, [prefix + t for t in texts], ONNX_BATCH)
@@ -247,7 +272,11 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(n, self.dim)
 
     def embed_passages(
-        self, texts: list[str], batch_size: int | None = None, show_progress: bool = False
+        self,
+        texts: list[str],
+        batch_size: int | None = None,
+        show_progress: bool = False,
+        on_batch: OnBatch | None = None,
     ) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text, with the passage prefix.
 
@@ -255,9 +284,10 @@ class Embedder:
             texts: passage texts (chunk text with its context header).
             batch_size: texts per forward pass; default settings.embedding.batch_size.
             show_progress: show a progress bar on stderr.
+            on_batch: called after each batch with its number of texts (ingest's progress bar).
         """
         vectors = self._encoder.passages(
-            list(texts), self._config.passage_prefix, batch_size or self._config.batch_size, show_progress
+            list(texts), self._config.passage_prefix, batch_size or self._config.batch_size, show_progress, on_batch
         )
         return self._shape(vectors, len(texts))
 

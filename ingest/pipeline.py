@@ -151,7 +151,7 @@ def unreadable_reason(exc: Exception) -> str:
     return f"filen kunde inte läsas ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
-def embed_units(store: Store, get_model: Callable[[], Any]) -> int:
+def embed_units(store: Store, get_model: Callable[[], Any], on_batch: Callable[[int], None] | None = None) -> int:
     """Build and embed the answer units of every stored document that lacks current ones.
 
     Units are versioned on their own (assistent.engine.units.UNITS_VERSION): a change to
@@ -160,6 +160,7 @@ def embed_units(store: Store, get_model: Callable[[], Any]) -> int:
     Args:
         store: the open store.
         get_model: returns the embedder (called only when there is something to embed).
+        on_batch: called after each batch of units embedded with its size (a progress bar).
     """
     from assistent.engine.units import UNITS_VERSION, build_units, embed_text
 
@@ -178,11 +179,24 @@ def embed_units(store: Store, get_model: Callable[[], Any]) -> int:
         todo = list(dict.fromkeys(t for t in texts if t not in known))
         if todo:
             model = model or get_model()
-            known.update(zip(todo, model.embed_passages(todo), strict=True))
+            vectors = model.embed_passages(todo, on_batch=on_batch) if on_batch else model.embed_passages(todo)
+            known.update(zip(todo, vectors, strict=True))
         rows = [(s.id, units, np.array([known[embed_text(u, s)] for u in units])) for s, units in per_section]
         store.write_units(doc_id, rows, UNITS_VERSION)
         n += len(todo)
     return n
+
+
+def _rate_bar(desc: str, unit: str, progress: bool, position: int) -> Any:
+    """A count-and-rate bar (no total: the number of chunks is known only once every file is read)."""
+    from tqdm import tqdm
+
+    bar_format = "{desc}: {n_fmt}{unit} [{elapsed}, {rate_noinv_fmt}]{postfix}"
+    # every batch is drawn (a batch takes ~1 s; tqdm's default skips updates within 0.1 s)
+    return tqdm(
+        desc=desc, unit=unit, disable=not progress, dynamic_ncols=True, position=position,
+        bar_format=bar_format, mininterval=0, miniters=1,
+    )  # fmt: skip
 
 
 def ingest_paths(
@@ -228,17 +242,23 @@ def _ingest_locked(
     files, summary.failures = discover(paths, settings)
     summary.files_seen = len(files) + len(summary.failures)
     embedder = None
+    embed_bar: Any = None
     batch = _Batch()
     written: list[Path] = []
 
     def flush() -> None:
-        nonlocal embedder
+        nonlocal embedder, embed_bar
         if not batch.items:
             return
         embedder = embedder or get_embedder(settings)
+        if embed_bar is None:
+            # Embedding a batch of 256 chunks takes minutes on 2 cores: this bar moves with every
+            # batch the model runs (8 chunks with onnx) and shows chunks per second.
+            embed_bar = _rate_bar("Inbäddning", " delar", progress, 1)
         texts = [c.embed_text for p in batch.items for c in p.chunks]
         t = time.perf_counter()
-        vectors = embedder.embed_passages(texts)
+        embed_bar.unpause()  # the rate counts embedding only, not the parsing since the last batch
+        vectors = embedder.embed_passages(texts, on_batch=embed_bar.update)
         summary.embed_seconds += time.perf_counter() - t
         summary.chunks_embedded += len(texts)
         offset = 0
@@ -265,6 +285,12 @@ def _ingest_locked(
         batch.items.clear()
 
     bar = tqdm(files, desc="Dokument", unit="fil", disable=not progress, dynamic_ncols=True)
+    units_bar: Any = None
+
+    def units_model() -> Any:  # called once, just before the first units are embedded
+        nonlocal units_bar
+        units_bar = units_bar or _rate_bar("Svarsenheter", " enheter", progress, 2)
+        return embedder or get_embedder(settings)
     try:
         for path in bar:
             bar.set_postfix_str(path.name[:40])
@@ -324,11 +350,16 @@ def _ingest_locked(
             if batch.n_chunks >= _EMBED_BATCH:
                 flush()
         flush()
+        if embed_bar is not None:
+            embed_bar.close()
         t = time.perf_counter()
-        summary.units_embedded = embed_units(store, lambda: embedder or get_embedder(settings))
+        summary.units_embedded = embed_units(store, units_model, on_batch=lambda n: units_bar.update(n))
         summary.units_seconds = time.perf_counter() - t
     finally:
         bar.close()
+        for other in (embed_bar, units_bar):
+            if other is not None:
+                other.close()
         if prune:
             summary.documents_pruned = len(store.prune_missing())
         changed = summary.documents_new + summary.documents_updated + summary.documents_pruned

@@ -1,9 +1,13 @@
-"""`assistent` command line: ingest exit codes and output, status, and the search/ask --json contract."""
+"""`assistent` command line: ingest exit codes and output, status and report tables, Swedish help,
+quiet model loading, clarifications, and the search/ask --json contract."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -96,6 +100,12 @@ def test_ingest_report_lists_every_paragraf_with_dnr(corpus_env, runner):
     assert result.exit_code == 0, result.output
     assert "1 oförändrade" in result.output
     lines = result.output.splitlines()
+    header, docs = _table(lines, "Fil", "Typ", "Kommun", "Nämnd", "Datum", "Diarienummer", "Avsnitt")
+    assert len(docs) == 1 and docs[0].index("Strömsunds kommun") == header.index("Kommun")
+    header, sections = _table(lines, "§/typ", "Diarienummer", "Rubrik", "Delar", "Sida")
+    assert len(sections) == len(PARAGRAFER)
+    beslut = next(row for row in sections if row.split()[:2] == ["§", "16"])
+    assert "ärende" in beslut[header.index("Delar") :] and "skickas till" in beslut
     assert any("Strömsunds kommun" in line and "Socialnämnden" in line and "2024-02-21" in line for line in lines)
     for nr, dnr in PARAGRAFER.items():
         assert any(re.search(rf"§ {nr}\b", line) and re.search(rf"(?<![\w.-]){re.escape(dnr)}\b", line) for line in lines), (
@@ -103,13 +113,111 @@ def test_ingest_report_lists_every_paragraf_with_dnr(corpus_env, runner):
         )
 
 
+def _table(lines: list[str], *headers: str) -> tuple[str, list[str]]:
+    """The header row made of ``headers``, and the rows under its rule (up to a blank line)."""
+    at = next(i for i, line in enumerate(lines) if line.split() == list(headers))
+    assert set(lines[at + 1].replace(" ", "")) == {"-"}, "no rule under the header row"
+    rows = []
+    for line in lines[at + 2 :]:
+        if not line.strip():
+            break
+        rows.append(line)
+    return lines[at], rows
+
+
 def test_status_lists_documents(corpus_env, runner):
     result = runner.invoke(main, ["status"])
     assert result.exit_code == 0, result.output
     assert re.search(r"Dokument: 5\s+avsnitt: \d+\s+delar: \d+", result.output)
-    for path in sorted(CORPUS.glob("*.txt")):
-        assert path.name in result.output
-    assert "Strömsunds kommun" in result.output and "protokoll" in result.output
+    header, rows = _table(result.output.splitlines(), "Fil", "Typ", "Kommun", "Nämnd", "Datum", "Avsnitt", "Delar")
+    assert sorted(row.split()[0] for row in rows) == sorted(p.name for p in CORPUS.glob("*.txt"))
+    stromsund = next(row for row in rows if "Strömsunds kommun" in row)
+    # the kommun sits in the Kommun column, the label (not the code) in Typ
+    assert stromsund.index("Strömsunds kommun") == header.index("Kommun")
+    assert stromsund[header.index("Typ") :].startswith("Protokoll ")
+    assert "Tjänsteskrivelse" in result.output and "tjansteskrivelse" not in result.output
+
+
+ENGLISH_CLICK = ("Usage:", "Options:", "Commands:", "Show this message and exit.", "[OPTIONS]", "COMMAND [ARGS]")
+
+
+@pytest.mark.parametrize("args", [[], ["ask"], ["ingest"], ["status"], ["shell"], ["serve"], ["eval"], ["eval", "run"]])
+def test_help_is_swedish(runner, args):
+    result = runner.invoke(main, [*args, "--help"], prog_name="assistent")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Användning: assistent")
+    assert "Flaggor:" in result.output and "Visa den här hjälpen och avsluta." in result.output
+    for english in ENGLISH_CLICK:
+        assert english not in result.output, english
+
+
+def test_usage_errors_are_swedish(runner):
+    result = runner.invoke(main, ["ask", "--k", "3"], prog_name="assistent")
+    assert result.exit_code == 2
+    assert "Fel: Flaggan '--k' finns inte." in result.output and "Skriv 'assistent ask --help' för hjälp." in result.output
+    assert "Fel: Argument saknas 'SÖKVÄGAR...'." in runner.invoke(main, ["ingest"], prog_name="assistent").output
+
+
+MODEL_AND_CHROMA = ("torch", "chromadb", "onnxruntime", "transformers", "sentence_transformers", "eval")
+SEARCH_STACK = ("bm25s", "scipy", "wordfreq")  # ingest.store opens the lexical index module: status has it
+
+
+@pytest.mark.parametrize("args,heavy", [(["--help"], MODEL_AND_CHROMA + SEARCH_STACK), (["status"], MODEL_AND_CHROMA)])
+def test_help_and_status_import_no_model_or_chroma(tmp_path, args, heavy):
+    code = (
+        "import sys\nfrom assistent.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    env = {**os.environ, "ASSISTENT_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert "LOADED []" in proc.stdout, proc.stdout[-300:]
+
+
+PROGRESS = re.compile(r"Loading weights|Batches|it/s\]|\d+%\|")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend,verbose", [("onnx", False), ("torch", False), ("torch", True)])
+def test_ask_prints_no_third_party_progress(corpus_settings, backend, verbose):
+    """The real CLI in its own process: a question prints the answer and nothing else, unless --verbose
+    (transformers shows a "Loading weights" bar whenever torch loads the model)."""
+    env = {
+        **os.environ,
+        "ASSISTENT_DATA_DIR": str(corpus_settings.data_dir),
+        "ASSISTENT_MODEL_CACHE": str(corpus_settings.model_cache),
+        "ASSISTENT_EMBED_BACKEND": backend,
+    }
+    for var in ("HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY", "CHROMA_HOST", "ASSISTENT_LLM_BASE_URL"):
+        env.pop(var, None)
+    args = [sys.executable, "-m", "assistent.cli", *(["--verbose"] if verbose else []), "ask", "Vad kostar hemsjukvården i Strömsund?"]
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert "Källor:" in proc.stdout and "VSF.2024.8" in proc.stdout
+    if verbose:
+        assert "Loading weights" in proc.stderr  # the check below would see a bar
+    else:
+        assert not PROGRESS.search(proc.stdout + proc.stderr)
+        assert proc.stderr == ""
+
+
+AMBIGUOUS = "Vad beslutade socialnämnden om bokslut 2023?"
+
+
+def test_ask_prints_clarification_as_numbered_list(corpus_env, runner):
+    data = json.loads(runner.invoke(main, ["ask", "--json", AMBIGUOUS]).output)
+    kommuner = [c["kommun"] for c in data["clarify"]]
+    assert len(kommuner) >= 2 and "Strömsunds kommun" in kommuner
+    result = runner.invoke(main, ["ask", AMBIGUOUS])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = lines.index("Välj kommun:")
+    numbered = [re.match(r"  (\d+)\. (.+?) \(", line) for line in lines[at + 1 : at + 1 + len(kommuner)]]
+    assert [(int(m.group(1)), m.group(2)) for m in numbered if m] == list(enumerate(kommuner, 1))
+    assert f'--kommun "{kommuner[0]}"' in result.output
+    # the JSON contract keeps its fields and adds clarify
+    assert {"answer", "abstained", "citations", "passages", "clarify"} <= set(data)
 
 
 def _passage_ok(p: dict) -> None:
