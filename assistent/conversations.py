@@ -162,7 +162,7 @@ class ConversationStore:
         conv.turns = [_turn(t) for t in turns]
         return conv
 
-    def list(self, owner: str, limit: int = LIST_LIMIT) -> list[Conversation]:
+    def list_for(self, owner: str, limit: int = LIST_LIMIT) -> list[Conversation]:
         """The owner's conversations that have at least one question, most recently used first (without turns)."""
         with self._db() as db:
             rows = db.execute(

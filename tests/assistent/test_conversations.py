@@ -50,10 +50,10 @@ def test_list_is_per_owner_newest_first_and_skips_empty(store):
     store.add_turn(a, "A?")
     store.add_turn(b, "B?")
     store.add_turn(store.create("ägare-bbbbbbbbbbbbbb"), "C?")
-    assert [c.title for c in store.list("ägare-aaaaaaaaaaaaaa")] == ["B?", "A?"]
+    assert [c.title for c in store.list_for("ägare-aaaaaaaaaaaaaa")] == ["B?", "A?"]
     store.rename(a.id, "  Mitt   namn ")
     store.delete(b.id)
-    assert [c.title for c in store.list("ägare-aaaaaaaaaaaaaa")] == ["Mitt namn"]
+    assert [c.title for c in store.list_for("ägare-aaaaaaaaaaaaaa")] == ["Mitt namn"]
     assert store.get(b.id) is None and store.get("../../etc") is None
 
 

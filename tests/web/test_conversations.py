@@ -160,3 +160,27 @@ def test_api_docs_are_served_from_vendored_files(fake_client):
     assert "/static/vendor/redoc/redoc.standalone.js" in fake_client.get("/redoc").text
     script = fake_client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
     assert script.status_code == 200 and len(script.content) > 500_000
+
+
+def test_kallelse_items_carry_the_meeting_date():
+    import datetime as dt
+
+    from assistent.records import Document
+    from web.conversation_deps import shown_answer
+
+    class Store:
+        def get_document(self, doc_id):
+            return Document(
+                id=doc_id, fil="k.pdf", path="k.pdf", sha256="x", format="pdf", datum=dt.date(2023, 10, 3)
+            )
+
+    class Core:
+        store = Store()
+
+    item = CITED.model_copy(
+        update={"dokumenttyp": "kallelse", "document_id": "d1", "datum": dt.date(2023, 9, 12)}
+    )
+    other = CITED.model_copy(update={"n": 2, "document_id": "d2", "dokumenttyp": "protokoll"})
+    shown = shown_answer(Core(), Answer(answer="a", citations=[item, other]))
+    assert shown.citations[0].datum == dt.date(2023, 10, 3), "the meeting, not the tjänsteskrivelse"
+    assert shown.citations[1].datum == CITED.datum

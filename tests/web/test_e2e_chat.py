@@ -94,7 +94,9 @@ class Tab:
         self.context = browser.new_context(locale="sv-SE", viewport=context.pop("viewport", WIDE), **context)
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"{m.text} ({m.location})"))
+        self.page.on(
+            "console", lambda m: m.type == "error" and self.errors.append(f"{m.text} ({m.location})")
+        )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def go(self, path: str):
@@ -167,7 +169,8 @@ def test_conversation_survives_reload_and_the_side_panel_reopens_it(tab):
     assert page.locator(".turn .answer__text").first.inner_text() == answer_text
     assert page.url == url and page.locator(".turn").count() == 1
     follow = tab.ask("Och vilket diarienummer har ärendet?")
-    expect(follow).to_be_visible()
+    # the follow-up keeps the kommun the first answer landed in
+    assert all("Strömsunds kommun" in t for t in follow.locator("a.chip").all_inner_texts())
     # a new conversation, then back to the first one through the side panel
     page.locator("#ny-konversation").click()
     expect(page.locator(".turn")).to_have_count(0)
@@ -271,6 +274,16 @@ def test_failed_stream_shows_an_error_and_try_again_answers(tab):
     expect(page.locator("#skicka")).to_be_enabled()
     error.get_by_role("button", name="Försök igen").click()
     expect(page.locator(".turn .answer:not(.answer--streaming) a.chip").first).to_be_visible(timeout=60_000)
+    # the connection itself fails (network, proxy): the same error, and no endless spinner
+    page.route("**/fraga/strom/**", lambda route: route.abort())
+    page.locator("#fraga").fill("Vilket diarienummer har bokslutet?")
+    page.keyboard.press("Enter")
+    expect(page.locator(".turn").nth(1).locator(".answer--error")).to_be_visible(timeout=30_000)
+    page.unroute("**/fraga/strom/**")
+    page.locator(".turn").nth(1).get_by_role("button", name="Försök igen").click()
+    expect(
+        page.locator(".turn").nth(1).locator(".answer:not(.answer--streaming) a.chip").first
+    ).to_be_visible(timeout=60_000)
 
 
 def test_copy_puts_the_answer_and_its_citations_on_the_clipboard(browser, server):

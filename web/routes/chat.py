@@ -80,7 +80,7 @@ def page(request: Request, assistant, store, conv: Conversation | None, status: 
         "facets": assistant.facets(),
         "conv": conv,
         "turns": conv.turns if conv else [],
-        "conversations": store.list(owner) if owner else [],
+        "conversations": store.list_for(owner) if owner else [],
         "form": last.filters if last else None,
         "mine": conv is None or owns(request, conv),
         "feedback": {t.id: fb for t in conv.turns if (fb := store.feedback_for(t.id))} if conv else {},
@@ -118,7 +118,7 @@ def ask_form(
         context = {
             "turn": turn,
             "conv": conv,
-            "conversations": store.list(owner),
+            "conversations": store.list_for(owner),
             "first": len(conv.turns) == 1,
         }
         response = templates.TemplateResponse(request, "_asked.html", context)

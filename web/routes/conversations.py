@@ -41,7 +41,7 @@ def _back(conv: Conversation, turn: Turn | None = None) -> RedirectResponse:
 
 def _list(request: Request, store: ConversationStore, current: str | None):
     owner = owner_of(request)
-    context = {"conversations": store.list(owner) if owner else [], "current": current}
+    context = {"conversations": store.list_for(owner) if owner else [], "current": current}
     return templates.TemplateResponse(request, "_conversations.html", context)
 
 
