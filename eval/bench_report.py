@@ -97,6 +97,7 @@ def render_bench(r: dict) -> str:
             f"{s['ask_p50_ms']:.0f} | {s['ask_p95_ms']:.0f} | {disk} | {rss} |"
         )
     lines += render_comparison(r)
+    lines += render_growth(r)
     if r.get("serve"):
         from eval.bench_serve import render_serve
 
@@ -241,3 +242,86 @@ def plot_bench(r: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+#: Chunks in one kommun's archive of ~10 years (issue 13), and in all 290 kommuner's.
+KOMMUN_CHUNKS = 150_000
+NATIONAL_CHUNKS = 290 * KOMMUN_CHUNKS
+
+
+def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares a, b of y = a + b·x (b = 0 for a single point).
+
+    Args:
+        xs: chunk counts.
+        ys: the measure at each.
+    """
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
+    return my - b * mx, b
+
+
+def growth_fits(r: dict) -> list[dict]:
+    """Each measure of the scales fitted linearly in the number of chunks and extrapolated to one
+    kommun's archive and to all 290: search latency, disk, a serving process's RSS, one new
+    protokoll besides its embedding.
+
+    Args:
+        r: what ``run_bench`` returned.
+    """
+    rows = r["scales"]
+    measures = {
+        "sök p50 utan filter (ms)": lambda s: s["compare"]["new"]["plain"]["p50"],
+        "sök p95 utan filter (ms)": lambda s: s["compare"]["new"]["plain"]["p95"],
+        "sök p95 med filter (ms)": lambda s: s["compare"]["new"]["filtered"]["p95"],
+        "disk totalt (MB)": lambda s: sum(s["disk_mb"].values()) if s.get("disk_mb") else None,
+        "varav Chroma (MB)": lambda s: s["disk_mb"]["chroma"] if s.get("disk_mb") else None,
+        "toppminne serverprocess (MB)": lambda s: s.get("serve_rss_mb"),
+        "ny protokollfil utöver inbäddning (s)": lambda s: (s.get("add_one") or {}).get("command_without_embed_s"),
+    }
+    out = []
+    for name, get in measures.items():
+        points = [(float(s["chunks"]), float(v)) for s in rows if (v := get(s)) is not None]
+        if len(points) < 2:
+            continue
+        a, b = fit_line([x for x, _ in points], [y for _, y in points])
+        out.append({
+            "measure": name, "points": points, "a": a, "b": b,
+            "kommun": a + b * KOMMUN_CHUNKS, "national": a + b * NATIONAL_CHUNKS,
+        })  # fmt: skip
+    return out
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def render_growth(r: dict) -> list[str]:
+    """The fits of ``growth_fits`` as a Markdown table (docs/scaling.md reads it).
+
+    Args:
+        r: what ``run_bench`` returned.
+    """
+    fits = growth_fits(r)
+    if not fits:
+        return []
+    lines = [
+        "",
+        f"## Anpassning och extrapolering (rät linje i antal delar; en kommun ≈ {_thousands(KOMMUN_CHUNKS)} "
+        f"delar, 290 kommuner ≈ {_thousands(NATIONAL_CHUNKS)})",
+        "",
+        "| mått | uppmätt (delar → värde) | per 1 000 delar | en kommun | 290 kommuner på en maskin |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for f in fits:
+        pts = ", ".join(f"{x:.0f} → {y:.1f}" for x, y in f["points"])
+        lines.append(
+            f"| {f['measure']} | {pts} | {f['b'] * 1000:.2f} | {f['kommun']:.0f} | {f['national']:.0f} |"
+        )
+    lines += [
+        "",
+        "Den sista kolumnen är vad samma enmaskinsuppsättning skulle kräva, inte en plan: se docs/scaling.md.",
+    ]
+    return lines

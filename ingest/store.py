@@ -318,7 +318,7 @@ class Store(SearchIndexes, UnitsTable):
                 orphaned = bool(previous and previous != doc.id) and not cur.execute(
                     "SELECT 1 FROM sources WHERE document_id = ?", (previous,)
                 ).fetchone()
-                if orphaned:
+                if orphaned and previous:
                     self._delete_rows(cur, previous)
                 cur.execute("COMMIT")
             except BaseException:
