@@ -78,6 +78,17 @@ OPTIONS_METAVAR = "[FLAGGOR]"
 SUBCOMMAND_METAVAR = "KOMMANDO [ARGUMENT]..."
 
 _MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils")
+#: Type names: shown as an option's placeholder (upper case) and in "'tre' är inte ett giltigt heltal".
+_TYPE_NAMES = {"IntParamType": "heltal", "IntRange": "heltal", "FloatParamType": "decimaltal", "FloatRange": "decimaltal"}
+
+
+def _path_metavar(self, param, ctx) -> str:
+    """A click.Path option's placeholder: FIL, MAPP or SÖKVÄG (click shows FILE, DIRECTORY, PATH)."""
+    if self.file_okay and not self.dir_okay:
+        return "FIL"
+    if self.dir_okay and not self.file_okay:
+        return "MAPP"
+    return "SÖKVÄG"
 
 
 def gettext(message: str) -> str:
@@ -98,3 +109,8 @@ def install() -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+    import click.types as types
+
+    for cls, name in _TYPE_NAMES.items():
+        getattr(types, cls).name = name
+    types.Path.get_metavar = _path_metavar  # type: ignore[method-assign,assignment]

@@ -57,7 +57,8 @@ def test_click_errors_and_usage_in_swedish():
     result = runner.invoke(_group, ["visa", "a", "--antal", "tre"])
     assert result.exit_code == 2
     assert "Användning: " in result.output and "[FLAGGOR] FIL" in result.output
-    assert "Fel: Ogiltigt värde för '--antal': 'tre' är inte ett giltigt" in result.output
+    assert "Fel: Ogiltigt värde för '--antal': 'tre' är inte ett giltigt heltal." in result.output
+    assert "--antal HELTAL" in runner.invoke(_group, ["visa", "--help"]).output
     assert "Skriv '" in result.output and "för hjälp." in result.output
     missing = runner.invoke(_group, ["visa"])
     assert "Fel: Argument saknas 'FIL'." in missing.output
