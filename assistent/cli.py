@@ -45,7 +45,7 @@ def quiet_third_party() -> None:
     cls=UserErrorGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
     lazy={
-        "eval": ("eval.cli:cli", "Utvärdering och prestandamätning (run, structure, bench, train, cv)."),
+        "eval": ("eval.cli:cli", "Utvärdering och prestandamätning (standard: run)."),
         "feedback": ("assistent.feedback_cli:cli", "Omdömen från chatten: exportera som utkast till guldfil."),
     },
 )
@@ -81,7 +81,7 @@ def ingest(paths: tuple[Path, ...], prune: bool, report: bool, as_json: bool, qu
     sys.exit(0 if summary.ok else 2)
 
 
-@main.command()
+@main.command(short_help="Kontrollera att arkivets delar stämmer med varandra.")
 @click.option("--repair", is_flag=True, help="Åtgärda det som går: vektorer, BM25-index, originalfiler, temporära filer.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON.")
 def doctor(repair: bool, as_json: bool) -> None:
@@ -223,7 +223,7 @@ def ask(question, as_json, history, **filters) -> None:
             click.echo(f'Fråga igen med t.ex. --kommun "{first}", eller välj med numret i assistent shell.')
 
 
-@main.command()
+@main.command(short_help="Samtal i terminalen; modellen laddas en gång.")
 @_filter_options
 def shell(**filters) -> None:
     """Samtal i terminalen: modellen laddas en gång, följdfrågor bygger på de tidigare.
@@ -239,7 +239,7 @@ def shell(**filters) -> None:
     run_shell(Assistant(settings), _filters(**filters), settings.data_dir / "shell-historik")
 
 
-@main.command()
+@main.command(short_help="Starta webbgränssnittet.")
 @click.option("--host", default=None, metavar="ADRESS", help="Adress att lyssna på (standard: ASSISTENT_WEB_HOST).")
 @click.option("--port", default=None, type=int, metavar="PORT", help="Port (standard: ASSISTENT_WEB_PORT).")
 @click.option(
