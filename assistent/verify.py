@@ -84,6 +84,14 @@ def _echoes(body: str, numbers: set[str], dnrs: set[str], question: str) -> bool
     return _content(body) <= _content(question) and numbers <= q_numbers and dnrs <= q_dnrs
 
 
+def _heading_only(body: str, numbers: set[str], dnrs: set[str], sources: list[str], question: str | None) -> bool:
+    """True when a sentence only repeats its sources' label lines (kommun · nämnd · datum · § · dnr —
+    rubrik) and the question: a small model's way of citing without saying anything."""
+    heads = " ".join(s.split("\n", 1)[0] for s in sources if "\n" in s) + " " + (question or "")
+    h_numbers, h_dnrs = _facts(heads)
+    return _content(body) <= _content(heads) and numbers <= h_numbers and dnrs <= h_dnrs
+
+
 def _addresses(claims: list[str], question: str) -> str | None:
     """The first kind the question wants that no claim provides, or None when one is provided.
 
@@ -217,12 +225,12 @@ def verify_answer(answer: str, sources: list[str], question: str | None = None) 
         elif _overlap(body, numbers, dnrs, [sources[n - 1] for n in cites]) < MIN_OVERLAP:
             problems.append(f"meningen stämmer inte med källan [{cites[0]}]: ”{sentence[:60]}”")
             bad.append(sentence)
-        elif is_claim:
+        elif is_claim and not _heading_only(body, numbers, dnrs, [sources[n - 1] for n in cites], question):
             claims.append(body)
     if not cited_any:
         problems.append("svaret hänvisar inte till någon källa")
     elif not claims and not problems:
-        problems.append("svaret innehåller inget påstående, bara hänvisningar eller frågan igen")
+        problems.append("svaret innehåller inget påstående, bara hänvisningar, källornas rubriker eller frågan")
     elif question is not None and claims and (gap := _addresses(claims, question)):
         problems.append(f"svaret anger inget {_KIND_WORDS.get(gap, gap)}, som frågan gäller")
     return Verification(not problems, problems, bad)

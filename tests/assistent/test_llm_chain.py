@@ -75,7 +75,7 @@ def _server_tokens(base_url: str, text: str) -> int:
 
 # ------------------------------------------------------------------ no server
 def test_estimate_errs_high_on_digits_and_prose():
-    assert estimate_tokens("2024-02-21") == 8 + 1  # 8 digits one each, two dashes
+    assert estimate_tokens("2024-02-21") == 10  # digits and dashes one token each
     assert estimate_tokens("") == 0
 
 
