@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistent.query import ParsedQuery, contextualize, parse_query
 from assistent.records import Chunk, Filters, Passage, Section
@@ -54,6 +54,8 @@ class Retrieval:
     chunks: dict[str, Chunk] = field(default_factory=dict)
     exact_sections: list[Section] = field(default_factory=list)
     unknown_scope: list[str] = field(default_factory=list)
+    #: the question's e5 vector as retrieval used it (the answer engine reuses it: one encoding per question)
+    query_vector: Any = None
 
     def scope_text(self, facets: dict) -> str:
         """Swedish description of what was searched, for abstentions."""
@@ -170,6 +172,7 @@ def retrieve(
     # e5 reads "barnutredingar" as a different word while BM25 has its own typo repair
     lexical = store.lexical()
     qvec = assistant.embedder.embed_query(lexical.restore(parsed.search_text))
+    result.query_vector = qvec
     for rank, (cid, _sim) in enumerate(store.dense_search(qvec, n, _where(f), allowed=allowed)):
         ranks[cid].append(rank)
     # lexical

@@ -31,9 +31,14 @@ from eval.gold import GoldQuestion, load_gold
 from eval.metrics import facts_present, score_question
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_GOLDS = [ROOT / "eval" / f for f in ("dev_questions.jsonl", "heldout_questions.jsonl", "heldout2_questions.jsonl")]
-#: Composition parameters tried (share, max_units, window, passage_window), and clarify_share.
-GRID = [(s, m, w, pw) for s in (0.25, 0.5) for m in (4, 8) for w in (1, 2) for pw in (-1, 3, 99)]
+#: Every bundled gold file (all are dev sets now: each was scored once blind, then used).
+DEFAULT_GOLDS = [
+    ROOT / "eval" / f
+    for f in ("dev_questions.jsonl", "heldout_questions.jsonl", "heldout2_questions.jsonl", "blind3_questions.jsonl")
+]
+#: Composition parameters tried (share, max_units, window, passage_window, passages), and clarify_share.
+GRID = [(s, m, w, pw, n) for s in (0.25, 0.5) for m in (4, 8) for w in (1, 2) for pw in (-1, 3, 99) for n in (1, 2)
+        if n == 1 or pw >= 0]
 CLARIFY = (0.8, 0.9, 1.01)
 #: Cost of one answer word against one more question with all facts (keeps answers short).
 WORD_COST = 0.0002
@@ -119,8 +124,8 @@ def fit(assistant, items: Sequence[Item], inner: bool = True):
     if inner:
         best = None
         answerable = [(it, model.unit_scores(it.prepared.X)) for it in items if it.gold.answerable]
-        for share, max_units, window, passage_window in GRID:
-            model.compose = Compose(share, max_units, 1.01, window, passage_window)
+        for share, max_units, window, passage_window, passages in GRID:
+            model.compose = Compose(share, max_units, 1.01, window, passage_window, passages)
             res = [_score(assistant, model, it, sc) for it, sc in answerable]
             value = sum(r[0] for r in res) / len(res) - WORD_COST * statistics.mean(r[1] for r in res)
             if best is None or value > best[0] + 1e-9:
@@ -198,7 +203,7 @@ def _questions(golds: Sequence[Path]) -> list[GoldQuestion]:
 
 @click.command("train")
 @click.option("--gold", "golds", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Guldfiler (standard: dev, heldout och heldout2).")  # fmt: skip
+              help="Guldfiler (standard: alla medföljande).")  # fmt: skip
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Arkivet att träna mot.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Viktfil (standard: assistent/engine/weights.json).")
 def train_command(golds: tuple[Path, ...], data_dir: Path | None, out: Path | None) -> None:
@@ -274,8 +279,9 @@ def summarise(rows: dict[str, dict]) -> dict:
 
     out: dict = {}
     kinds = ["all", *sorted({r["kind"] for r in rows.values()})]
-    for kind in kinds:
-        rs = [r for r in rows.values() if kind == "all" or r["kind"] == kind]
+    sets = sorted({r["set"] for r in rows.values() if r.get("set")})
+    for kind in [*kinds, *(f"fil:{s}" for s in sets)]:
+        rs = [r for r in rows.values() if kind == "all" or r["kind"] == kind or kind == f"fil:{r.get('set')}"]
         d: dict[str, float | int | None] = {"n": len(rs)}
         for sysname in ("engine", "old"):
             if all(sysname in r for r in rs):
@@ -296,7 +302,7 @@ def _no_poorer(rows: dict[str, dict]) -> tuple[int, int]:
 
 @click.command("cv")
 @click.option("--gold", "golds", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Guldfiler (standard: dev, heldout och heldout2).")  # fmt: skip
+              help="Guldfiler (standard: alla medföljande).")  # fmt: skip
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Arkivet att mäta mot.")
 @click.option("--compare-old", is_flag=True, help="Kör även den svarare som Assistant.ask använder, i samma körning.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=ROOT / "eval" / "reports" / "cv.json",
@@ -308,6 +314,10 @@ def cv_command(golds: tuple[Path, ...], data_dir: Path | None, compare_old: bool
     t = time.perf_counter()
     items = collect(assistant, questions)
     rows = cross_validate(assistant, items, compare_old)
+    for g in golds or DEFAULT_GOLDS:
+        for q in load_gold(g):
+            if q.id in rows:
+                rows[q.id]["set"] = Path(g).name  # per-file rows in the report: dev and held-out apart
     summary = summarise(rows)
     answer_ok, first_ok = _no_poorer(rows)
     report = {"golds": [str(g) for g in (golds or DEFAULT_GOLDS)], "n_groups": len({it.group for it in items}),

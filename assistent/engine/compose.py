@@ -97,15 +97,17 @@ def choose(pr: Prepared, scores: np.ndarray, params: Compose) -> list[int]:
             continue
         chosen.append(i)
     chosen = _with_context(pr, chosen, params.window)
-    # the first passage's own best unit and its neighbours (within the chunk retrieval ranked first)
-    top_rank = min(c.rank for c in pr.candidates)
-    first = [j for j, c in enumerate(pr.candidates) if c.rank == top_rank and c.unit.text[:40] in c.passage.text]
-    if first and params.passage_window >= 0:
-        b = max(first, key=lambda j: scores[j])
-        pos = first.index(b)
-        for j in first[max(0, pos - params.passage_window) : pos + params.passage_window + 1]:
-            if j not in chosen and pr.candidates[j].unit.kind != "heading":
-                chosen.append(j)
+    # the best passages' own best units and their neighbours (within the chunks retrieval ranked first)
+    if params.passage_window >= 0:
+        for rank in sorted({c.rank for c in pr.candidates})[: max(1, params.passages)]:
+            own = [j for j, c in enumerate(pr.candidates) if c.rank == rank and c.unit.text[:40] in c.passage.text]
+            if not own:
+                continue
+            b = max(own, key=lambda j: scores[j])
+            pos = own.index(b)
+            for j in own[max(0, pos - params.passage_window) : pos + params.passage_window + 1]:
+                if j not in chosen and pr.candidates[j].unit.kind != "heading":
+                    chosen.append(j)
     return chosen
 
 

@@ -41,11 +41,12 @@ UNIT_FEATURES: tuple[str, ...] = (
 QUESTION_FEATURES: tuple[str, ...] = (
     "top_score", "top_lex", "top_dense", "section_coverage", "missing_rare", "kind_gap", "organ_gap",
     "best_lex", "kind_top", "organ_decision", "unknown_word", "missing_year", "missing_share", "exact",
+    "kind_lex",
 )  # fmt: skip
 #: A question word rarer than this (Zipf) that no chunk of the archive holds is "unknown".
 SPECIFIC_ZIPF = 3.5
 #: Question features that depend on the unit scores, filled in by ``question_row``.
-DYNAMIC = ("top_score", "best_lex", "kind_top")
+DYNAMIC = ("top_score", "best_lex", "kind_top", "kind_lex")
 #: Best-scored units whose kinds count for ``kind_top``.
 KIND_TOP_UNITS = 5
 # A decision reported as made: "Kommunfullmäktige fastställde …", "… beslutade den 3 maj".
@@ -119,16 +120,18 @@ def question_terms(r: Retrieval) -> dict[str, float]:
     """
     p = r.parsed
     drop = set(_GENERIC)
+    names: set[str] = set()  # the scope's names folded: "strangnas" typed is "Strängnäs"
     for name in (p.kommun, p.namnd, r.filters.kommun):
         if name:
             drop |= set(analyze(name)) | {fold(w) for w in name.split()}
             drop |= {t for w in name.split() for t in analyze(w.rstrip("s"))}
+            names |= {fold(w).rstrip("s") for w in name.split()}
     for d in p.dnr:
         drop |= set(analyze(d))
     out: dict[str, float] = {}
     for w in words(r.effective_question or r.question):
         terms = analyze(w)
-        if not terms:
+        if not terms or fold(w).rstrip("s") in names:
             continue
         weight = term_weight(w)
         for k, t in enumerate(terms):
@@ -162,7 +165,9 @@ def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
                 sections.append((s, p, rank))
                 seen.add(s.id)
     stored = store.units_of([s.id for s, _, _ in sections])
-    qvec = assistant.embedder.embed_query(r.parsed.search_text) if sections else None
+    qvec = None
+    if sections:  # retrieval's own encoding of the question; a second call only if it had none
+        qvec = r.query_vector if r.query_vector is not None else assistant.embedder.embed_query(r.parsed.search_text)
     cands: list[Candidate] = []
     vecs: list[np.ndarray] = []
     units_by_section: dict[str, list[Unit]] = {}
@@ -320,11 +325,18 @@ def question_row(pr: Prepared, scores: np.ndarray) -> np.ndarray:
     if not len(scores):
         return q
     best = int(np.argmax(scores))
-    q[QUESTION_FEATURES.index("top_score")] = float(scores[best])
+    # the best unit's log-odds: probabilities of well-matching units all sit near 1 and say little
+    top = float(np.clip(scores[best], 1e-6, 1 - 1e-6))
+    q[QUESTION_FEATURES.index("top_score")] = math.log(top / (1 - top))
     q[QUESTION_FEATURES.index("best_lex")] = float(pr.X[best, UNIT_FEATURES.index("lex")])
     checked = [w for w in pr.wants if w in CHECKED]
     top = np.argsort(-scores)[:KIND_TOP_UNITS]
     q[QUESTION_FEATURES.index("kind_top")] = float(
         not checked or any(set(pr.candidates[int(i)].provides) & set(checked) for i in top)
     )
+    # how well the best unit that gives the wanted kind matches the question: an amount next to
+    # other words ("40 platser" in another case) is no answer to "hur många platser har härbärget?"
+    lex = pr.X[:, UNIT_FEATURES.index("lex")]
+    giving = [j for j, c in enumerate(pr.candidates) if set(c.provides) & set(checked)] if checked else list(range(len(lex)))
+    q[QUESTION_FEATURES.index("kind_lex")] = float(max((lex[j] for j in giving), default=0.0))
     return q

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistent.textproc import MONTHS, fold
+from assistent.textproc import MONTHS, fold, restore_diacritics, zipf
 
 _NUM = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _NUMBER_WORDS = r"två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|fyrtio|femtio|hundra"
@@ -190,7 +190,24 @@ def focus(question: str) -> str | None:
     if not m:
         return None
     first = re.sub(r"\W", "", fold(question)[m.start(1) :].split()[0])
-    return first if len(first) >= 3 and first not in _FOCUS_SKIP else None
+    if len(first) < 3 or first in _FOCUS_SKIP or not _noun_like(first):
+        return None
+    return first
+
+
+#: A word this frequent (Zipf) after "hur mycket/många" is a verb or a function word ("vill", "blir", "mer").
+_FOCUS_MAX_ZIPF = 5.5
+
+
+def _noun_like(word: str) -> bool:
+    """The thing counted is a noun: not a very common word, not a present-tense verb ("ökar" → öka)."""
+    import simplemma
+
+    spelt = restore_diacritics(word)
+    if zipf(spelt) >= _FOCUS_MAX_ZIPF:
+        return False
+    lemma = simplemma.lemmatize(spelt, lang="sv")
+    return not (lemma.endswith("a") and spelt == lemma + "r")
 
 
 def _near(text: str, kind: str, stem: str) -> bool:

@@ -43,6 +43,9 @@ class Compose:
     #: units on each side of the best unit of the first passage (retrieval's best chunk) that
     #: come along: the answer is then never poorer than that part of its first passage
     passage_window: int = 2
+    #: how many of retrieval's best passages (by rank) bring their own best unit and its
+    #: ``passage_window`` neighbours: 2 covers the question whose answer spans two sections
+    passages: int = 1
 
 
 @dataclass

@@ -22,7 +22,7 @@ from assistent.records import PartKind, Section, Unit
 from assistent.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
-UNITS_VERSION = 2
+UNITS_VERSION = 3
 
 # Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
 _ABBREV = re.compile(
@@ -146,7 +146,11 @@ def read_row(cells: list[str], header: list[str] | None) -> str:
         header: the table's header cells, if it has one.
     """
     if not header or len(header) != len(cells):
-        return " | ".join(c for c in cells if c)
+        filled = [c for c in cells if c]
+        # a two-column table without names is label and value ("Plats och tid | Stadshuset, kl. 14")
+        if len(filled) == 2 and filled[0] == cells[0] and len(filled[0].split()) <= 6 and not re.search(r"\d", filled[0]):
+            return f"{filled[0].rstrip(':')}: {filled[1]}"
+        return " | ".join(filled)
     return "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True) if c)
 
 
@@ -167,18 +171,23 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
     heading = lead
     list_lead: str | None = None
     header: list[str] | None = None
+    in_table = False  # a header is only ever a table's first row
     for i, line in enumerate(lines):
         nxt = next((x for x in lines[i + 1 :] if x), None)
         if not line:
             header = None if (nxt is None or not _is_row(nxt)) else header
+            in_table = in_table and nxt is not None and _is_row(nxt)
+            continue
+        if _TABLE_RULE.match(line) or (_is_row(line) and not re.search(r"\w\w", line)):
+            in_table = True  # a Markdown rule, or an empty header row ("| | |")
             continue
         if _TOC.search(line) or not re.search(r"\w\w", line):
             continue
-        if _TABLE_RULE.match(line):
-            continue
         if _is_row(line):
             cells = _cells(line)
-            if header is None and _is_header(cells) and nxt is not None and _is_row(nxt):
+            first, in_table = not in_table, True
+            ruled = nxt is not None and bool(_TABLE_RULE.match(nxt))  # Markdown: the row above the rule names the columns
+            if first and header is None and (ruled or (_is_header(cells) and nxt is not None and _is_row(nxt))):
                 header = cells
                 continue
             text = read_row(cells, header)
@@ -191,6 +200,7 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
                     yield Unit(text=sentence, kind="sentence", part=part, lead=cells[0][:80] if cells[0] != cell else heading)
             continue
         header = None
+        in_table = False
         bullet = _BULLET.match(line)
         if bullet and len(line) > bullet.end():
             yield Unit(text=line[bullet.end() :].strip(), kind="item", part=part, lead=list_lead or heading)

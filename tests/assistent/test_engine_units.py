@@ -37,7 +37,25 @@ def test_a_table_row_is_read_with_its_column_names():
     units = build_units(_section(text))
     assert [u.text for u in units] == ["Anmälare: Polisen; 2022: 69; 2023: 74", "Anmälare: Skolan; 2022: 52; 2023: 40"]
     assert all(u.kind == "row" for u in units)
-    assert read_row(["a", "b"], None) == "a | b"
+    assert read_row(["2023", "74", "40"], None) == "2023 | 74 | 40"
+
+
+def test_a_markdown_front_block_without_column_names_is_read_as_label_and_value():
+    # the front of a protokoll exported to Markdown: an empty header row, then label | value rows;
+    # a later row of words only ("Utses att justera | Leif Hansson") is data, never a header
+    text = (
+        "| | |\n|---|---|\n| Plats och tid | Stadshuset, kl. 14:00-16:20 |\n| Paragrafer | §§34-39 |\n"
+        "| Utses att justera | Leif Hansson |\n| Justeringens plats och tid | Protokollet justeras på distans. |\n\n"
+        "Beslutande\n\n| Namn | Roll |\n|---|---|\n| Kent Perciwall (KD) | ordförande |"
+    )
+    rows = [u.text for u in build_units(_section(text)) if u.kind == "row"]
+    assert rows == [
+        "Plats och tid: Stadshuset, kl. 14:00-16:20",
+        "Paragrafer: §§34-39",
+        "Utses att justera: Leif Hansson",
+        "Justeringens plats och tid: Protokollet justeras på distans.",
+        "Namn: Kent Perciwall (KD); Roll: ordförande",
+    ]
 
 
 def test_label_lines_list_items_and_headings():
