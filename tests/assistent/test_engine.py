@@ -189,3 +189,20 @@ def test_stream_yields_deltas_that_add_up_to_the_answer(assistant):
     kinds = [k for k, _ in events]
     assert kinds[-1] == "answer" and "delta" in kinds
     assert "".join(v for k, v in events if k == "delta") == events[-1][1].answer
+
+
+def test_two_passages_bring_the_best_unit_of_the_second_passage_too(assistant):
+    from assistent.engine.compose import choose
+    from assistent.engine.core import search
+
+    pr = search(assistant, "Hur många anställda hade socialförvaltningen i Gnesta första halvåret 2023?")
+    scores = load_model().unit_scores(pr.X)
+    ranks = sorted({c.rank for c in pr.candidates})
+    assert len(ranks) >= 2
+    one = set(choose(pr, scores, Compose(share=1.01, max_units=1, window=0, passage_window=0, passages=1)))
+    two = set(choose(pr, scores, Compose(share=1.01, max_units=1, window=0, passage_window=0, passages=2)))
+    second = [j for j in two - one if pr.candidates[j].rank == ranks[1]]
+    assert one < two and second, "the second passage's own best unit joins the answer"
+    best_of_second = max((j for j, c in enumerate(pr.candidates) if c.rank == ranks[1] and c.unit.text[:40] in c.passage.text),
+                         key=lambda j: scores[j])  # fmt: skip
+    assert best_of_second in two

@@ -72,3 +72,22 @@ def test_every_kind_has_a_unique_name():
 def test_a_list_is_provided_by_items_and_rows_not_by_sentences():
     assert provides("list", "Ökad trygghet", "item")
     assert not provides("list", "Nämnden arbetar med trygghet.", "sentence")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Hur många platser har härbärget i Alingsås?", "platser"),
+        ("hur manga lagenheter far det nya boendet?", "lagenheter"),  # typed without å/ä/ö
+        ("Hur många orosanmälningar kom in 2023?", "orosanmalningar"),
+        # what follows "hur mycket/många" is a verb or a function word: nothing to stand next to
+        ("hur mycket okar den totala ramen 2027?", None),
+        ("Hur mycket mer får kommunstyrelsen för lokalerna?", None),
+        ("Hur mycket vill nämnden investera i Tobisviksbadet?", None),
+        ("Hur mycket blir medlemsbidraget 2027?", None),
+    ],
+)
+def test_the_focus_of_a_count_or_amount_question_is_a_noun(question, expected):
+    from assistent.engine.kinds import focus
+
+    assert focus(question) == expected
