@@ -38,6 +38,18 @@ def screen() -> Screen:
     return Screen()
 
 
+@pytest.fixture
+def clarifying(monkeypatch):
+    """The shipped weights with a lower bar for asking which kommun is meant (as the engine's own
+    clarification test does): the engine's real clarification, whatever the tuned bar of the day."""
+    from assistent.engine import core
+    from assistent.engine.rank import Compose, Model, load_model
+
+    model = load_model()
+    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(**{**model.compose.__dict__, "clarify_share": 0.5})})
+    monkeypatch.setattr(core, "load_model", lambda: eager)
+
+
 def _choice_numbers(text: str) -> dict[str, int]:
     return {m.group(2): int(m.group(1)) for m in re.finditer(r"^  (\d+)\. (.+?)(?: \(.*\))? \[\d+\]$", text, re.M)}
 
@@ -54,28 +66,29 @@ def test_follow_up_is_asked_with_the_earlier_question_as_history(assistant, scre
     assert "VSF.2024.8" in printed  # the fee's §, found through the earlier question
 
 
-def test_clarification_is_a_numbered_choice_and_the_choice_sticks(assistant, screen):
+def test_clarification_is_a_numbered_choice_and_the_choice_sticks(assistant, screen, clarifying):
     shell = Shell(assistant, echo=screen)
     shell.handle(AMBIGUOUS)
     offered = screen.take()
     choices = _choice_numbers(offered)
-    assert "Välj kommun:" in offered and len(choices) >= 2 and "Strömsunds kommun" in choices
+    assert "Välj kommun:" in offered and len(choices) >= 2
     assert sorted(choices.values()) == list(range(1, len(choices) + 1))
 
-    shell.handle(str(choices["Strömsunds kommun"]))
+    kommun = next(k for k, n in choices.items() if n == 2)  # not the best-scored one
+    shell.handle("2")
     chosen = screen.take()
-    assert chosen.startswith(f"{AMBIGUOUS} (Strömsunds kommun):\n")
-    expected = assistant.ask(AMBIGUOUS, filters=Filters(kommun="Strömsunds kommun"))
+    assert chosen.startswith(f"{AMBIGUOUS} ({kommun}):\n")
+    expected = assistant.ask(AMBIGUOUS, filters=Filters(kommun=kommun))
     assert not expected.clarify and expected.answer.strip() in chosen
     assert shell.history == [AMBIGUOUS]  # the question once, not once per choice
 
     after = shell.ask("när beslutades det?")
-    assert after is not None and after.citations
-    assert {c.kommun for c in after.citations} == {"Strömsunds kommun"}
+    assert after is not None and after.passages and not after.clarify
+    assert {p.kommun for p in after.passages} == {kommun}  # the follow-up kept the chosen kommun
     assert shell.history == [AMBIGUOUS, "när beslutades det?"]
 
 
-def test_a_number_out_of_range_asks_again(assistant, screen):
+def test_a_number_out_of_range_asks_again(assistant, screen, clarifying):
     shell = Shell(assistant, echo=screen)
     shell.handle(AMBIGUOUS)
     n = len(_choice_numbers(screen.take()))
@@ -99,7 +112,7 @@ def test_commands_new_conversation_history_errors_and_quit(assistant, screen):
     assert shell.handle(":avsluta") is False
 
 
-def test_shell_command_loads_once_and_reads_lines(corpus_settings, monkeypatch):
+def test_shell_command_loads_once_and_reads_lines(corpus_settings, monkeypatch, clarifying):
     monkeypatch.setenv("ASSISTENT_DATA_DIR", str(corpus_settings.data_dir))
     monkeypatch.setenv("ASSISTENT_MODEL_CACHE", str(corpus_settings.model_cache))
     monkeypatch.delenv("ASSISTENT_LLM_BASE_URL", raising=False)
