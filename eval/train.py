@@ -39,7 +39,7 @@ DEFAULT_GOLDS = [
 #: Composition parameters tried (share, max_units, window, passage_window, passages), and clarify_share.
 GRID = [(s, m, w, pw, n) for s in (0.25, 0.5) for m in (4, 8) for w in (1, 2) for pw in (-1, 3, 99) for n in (1, 2)
         if n == 1 or pw >= 0]
-CLARIFY = (0.8, 0.9, 1.01)
+CLARIFY = (0.6, 0.7, 0.8, 0.9, 1.01)
 #: Cost of one answer word against one more question with all facts (keeps answers short).
 WORD_COST = 0.0002
 

@@ -213,7 +213,7 @@ def clarifying(monkeypatch):
     from assistent.engine.rank import Compose, Model, load_model
 
     model = load_model()
-    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(**{**model.compose.__dict__, "clarify_share": 0.5})})
+    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(**{**model.compose.__dict__, "clarify_share": 0.3})})
     monkeypatch.setattr(core, "load_model", lambda: eager)
 
 

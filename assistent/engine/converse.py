@@ -90,8 +90,13 @@ def clarification(pr: Prepared, scores: np.ndarray, params: Compose) -> list[tup
         k = pr.candidates[int(i)].passage.kommun
         if k and k not in best:
             best[k] = int(i)
-    top = float(scores.max())
-    close = [(k, i) for k, i in best.items() if scores[i] >= params.clarify_share * top]
+    # compared as log-odds: the probabilities of well-matching units all sit near 1, so a share of
+    # the best probability would call almost every question ambiguous
+    logit = np.log(np.clip(scores, 1e-6, 1 - 1e-6) / (1 - np.clip(scores, 1e-6, 1 - 1e-6)))
+    top = float(logit.max())
+    if top <= 0:
+        return []
+    close = [(k, i) for k, i in best.items() if logit[i] >= params.clarify_share * top]
     return close[:MAX_CHOICES] if len(close) >= 2 else []
 
 
