@@ -128,8 +128,8 @@ def build_systems(
         files: file name → path of the documents the baselines index.
     """
     from assistent.api import Assistant
-    from eval.baselines import BM25System, LangChainSystem
     from assistent.settings import LLMSettings
+    from eval.baselines import BM25System, LangChainSystem
     from eval.systems import AssistantLLMSystem, AssistantSystem
 
     # "assistant" is the extractive answer even when the environment names a language model

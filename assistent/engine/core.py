@@ -7,8 +7,8 @@
 3. ``decide``: the learned ranker scores every unit; the answerability model and its
    threshold decide whether to answer (abstain.py words a refusal); an ambiguous
    question gets a clarification (converse.py); otherwise compose.py renders the answer.
-4. ``answer_stream``: the extractive answer, or with an LLM configured, a generated
-   answer verified against its sources (falling back to the extractive one).
+4. ``answer_stream``: the extractive answer in pieces (with an LLM configured,
+   assistent.lc_chain generates from it and verifies; Assistant.ask_stream picks).
 """
 
 from __future__ import annotations
@@ -20,18 +20,14 @@ from assistent.engine import abstain, compose, converse
 from assistent.engine.features import QUESTION_FEATURES, Prepared, prepare, question_row
 from assistent.engine.kinds import CHECKED, wants
 from assistent.engine.rank import Model, load_model
-from assistent.errors import ModelError, QuestionError
-from assistent.prompts import CANNOT_ANSWER, VERIFY_FAILED
-from assistent.records import Answer, Citation, Filters, Passage
+from assistent.errors import QuestionError
+from assistent.records import Answer, Filters
 from assistent.retrieve import retrieve
 
 if TYPE_CHECKING:
     from assistent.api import Assistant
 
 MAX_QUESTION_CHARS = 1000
-#: Words of source text given to an LLM: ~1,800 words is ~3,000 tokens of Swedish, which
-#: leaves room for the prompt and the answer in a 4,096-token context.
-LLM_SOURCE_WORDS = 1800
 
 
 def check_question(question: str) -> str:
@@ -146,66 +142,15 @@ def answer(
     return a
 
 
-def _llm_sources(passages: list[Passage]) -> list[Passage]:
-    """The best passages that fit the LLM's word budget (at least one)."""
-    out: list[Passage] = []
-    used = 0
-    for p in passages[:6]:
-        n = len(p.text.split())
-        if out and used + n > LLM_SOURCE_WORDS:
-            break
-        out.append(p)
-        used += n
-    return out
-
-
 def answer_stream(
     assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
 ) -> Iterator[tuple[str, Any]]:
-    """Yield ("delta", text) as the answer is produced, then ("answer", Answer)."""
-    extractive = answer(assistant, question, filters, history)
-    if extractive.abstained or extractive.clarify or not assistant.settings.llm.enabled:
-        for piece in extractive.answer.splitlines(keepends=True):
-            yield "delta", piece
-        yield "answer", extractive
-        return
-    from assistent.llm import generate_stream, source_text
-    from assistent.verify import cited_numbers, repair, verify_answer
+    """Yield ("delta", text) pieces of the extractive answer, then ("answer", Answer).
 
-    q = extractive.question
-    sources = _llm_sources(extractive.passages)
-    produced: list[str] = []
-    try:
-        for token in generate_stream(assistant.settings.llm, q, sources, history or []):
-            produced.append(token)
-            yield "delta", token
-    except ModelError as exc:
-        final = extractive.model_copy(update={"notes": [*extractive.notes, f"{exc} Svaret kommer direkt ur dokumenten."]})
-        yield "replace", final.answer
-        yield "answer", final
-        return
-    text = "".join(produced).strip()
-    seen = [source_text(p) for p in sources]  # verified against exactly what the model saw
-    check = verify_answer(text, seen)
-    notes: list[str] = []
-    if not check.ok:
-        fixed = repair(text, check)
-        if fixed and verify_answer(fixed, seen).ok:
-            text = fixed
-            notes.append(f"Delar av det genererade svaret togs bort vid verifieringen ({check.reason}).")
-            yield "replace", text
-        else:
-            final = extractive.model_copy(update={"notes": [*extractive.notes, VERIFY_FAILED.format(reason=check.reason)]})
-            yield "replace", final.answer
-            yield "answer", final
-            return
-    if text.startswith(CANNOT_ANSWER):
-        r = search(assistant, q, filters, history).retrieval
-        final = abstain.abstention(assistant, r)
-        yield "replace", final.answer
-        yield "answer", final
-        return
-    cited = sorted({n for n in cited_numbers(text) if 1 <= n <= len(sources)})
-    citations = [Citation(**sources[n - 1].model_dump(), n=n) for n in cited]
-    yield "answer", Answer(question=q, answer=text, citations=citations, passages=extractive.passages,
-                           mode="generativ", notes=notes, resolved=extractive.resolved)  # fmt: skip
+    With an LLM configured, Assistant.ask_stream runs the LCEL chain in assistent.lc_chain
+    instead (it calls this engine first, then generates and verifies).
+    """
+    a = answer(assistant, question, filters, history)
+    for piece in a.answer.splitlines(keepends=True):
+        yield "delta", piece
+    yield "answer", a
