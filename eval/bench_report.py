@@ -99,8 +99,6 @@ def render_bench(r: dict) -> str:
     lines += render_comparison(r)
     lines += render_growth(r)
     if r.get("serve"):
-        from eval.bench_serve import render_serve
-
         lines += render_serve(r["serve"])
         lines.append(f"\n(Samma körning, mot {r.get('serve_store', 'ett arkiv')}; ensam: `python -m eval.bench_serve`.)")
     lines += [
@@ -324,4 +322,29 @@ def render_growth(r: dict) -> list[str]:
         "",
         "Den sista kolumnen är vad samma enmaskinsuppsättning skulle kräva, inte en plan: se docs/scaling.md.",
     ]
+    return lines
+
+
+def render_serve(runs: list[dict]) -> list[str]:
+    """The load runs as Markdown lines for bench.md.
+
+    Args:
+        runs: what ``load_run`` returned, one per worker count.
+    """
+    if not runs:
+        return []
+    c = runs[0]
+    lines = [
+        "",
+        f"## Flera serverprocesser (`assistent serve --workers N`, {c['clients']} klienter × {c['seconds']:.0f} s "
+        "`/api/search` på loopback)",
+        "",
+        "| processer | förfrågningar/s | p50 | p95 | fel | toppminne per process |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        rss = ", ".join(f"{x} MB" for x in r["rss_mb_per_worker"])
+        lines.append(
+            f"| {r['workers']} | {r['per_s']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | {rss} |"
+        )
     return lines

@@ -163,31 +163,6 @@ def load_run(
     }
 
 
-def render_serve(runs: list[dict]) -> list[str]:
-    """The load runs as Markdown lines for bench.md.
-
-    Args:
-        runs: what ``load_run`` returned, one per worker count.
-    """
-    if not runs:
-        return []
-    c = runs[0]
-    lines = [
-        "",
-        f"## Flera serverprocesser (`assistent serve --workers N`, {c['clients']} klienter × {c['seconds']:.0f} s "
-        "`/api/search` på loopback)",
-        "",
-        "| processer | förfrågningar/s | p50 | p95 | fel | toppminne per process |",
-        "|---:|---:|---:|---:|---:|---|",
-    ]
-    for r in runs:
-        rss = ", ".join(f"{x} MB" for x in r["rss_mb_per_worker"])
-        lines.append(
-            f"| {r['workers']} | {r['per_s']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['errors']} | {rss} |"
-        )
-    return lines
-
-
 @click.command()
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), required=True)
 @click.option("--clients", default=20, show_default=True)
@@ -203,7 +178,7 @@ def main(data_dir: Path, clients: int, seconds: float, workers: str, merge: Path
     runs = [load_run(data_dir, int(w), clients, seconds, questions) for w in workers.split(",")]
     click.echo(json.dumps(runs))
     if merge:
-        from eval.bench import plot_bench, render_bench
+        from eval.bench_report import plot_bench, render_bench
 
         r = json.loads(merge.read_text(encoding="utf-8"))
         r["serve"] = runs

@@ -230,8 +230,8 @@ def _ingest_locked(
 ) -> IngestSummary:
     from tqdm import tqdm
 
-    from ingest.doctor import remove_stray_temp_files
     from ingest.embed import get_embedder
+    from ingest.tempfiles import remove_stray_temp_files
 
     t0 = time.perf_counter()
     summary = IngestSummary()
