@@ -64,3 +64,15 @@ def assistant(corpus_settings):
     from assistent.api import Assistant
 
     return Assistant(corpus_settings)
+
+
+@pytest.fixture
+def clarifying(monkeypatch):
+    """The shipped weights with a lower bar for asking which kommun is meant (as the engine's own
+    clarification test does): the engine's real clarification, whatever the tuned bar of the day."""
+    from assistent.engine import core
+    from assistent.engine.rank import Compose, Model, load_model
+
+    model = load_model()
+    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(**{**model.compose.__dict__, "clarify_share": 0.3})})
+    monkeypatch.setattr(core, "load_model", lambda: eager)

@@ -205,17 +205,6 @@ def test_ask_prints_no_third_party_progress(corpus_settings, backend, verbose):
 AMBIGUOUS = "Vad beslutade socialnämnden om bokslut 2023?"
 
 
-@pytest.fixture
-def clarifying(monkeypatch):
-    """The shipped weights with a lower bar for asking which kommun is meant (as the engine's own
-    clarification test does): the engine's real clarification, whatever the tuned bar of the day."""
-    from assistent.engine import core
-    from assistent.engine.rank import Compose, Model, load_model
-
-    model = load_model()
-    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(**{**model.compose.__dict__, "clarify_share": 0.3})})
-    monkeypatch.setattr(core, "load_model", lambda: eager)
-
 
 def test_ask_prints_clarification_as_numbered_list(corpus_env, runner, clarifying):
     data = json.loads(runner.invoke(main, ["ask", "--json", AMBIGUOUS]).output)

@@ -38,17 +38,6 @@ def screen() -> Screen:
     return Screen()
 
 
-@pytest.fixture
-def clarifying(monkeypatch):
-    """The shipped weights with a lower bar for asking which kommun is meant (as the engine's own
-    clarification test does): the engine's real clarification, whatever the tuned bar of the day."""
-    from assistent.engine import core
-    from assistent.engine.rank import Compose, Model, load_model
-
-    model = load_model()
-    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(**{**model.compose.__dict__, "clarify_share": 0.3})})
-    monkeypatch.setattr(core, "load_model", lambda: eager)
-
 
 def _choice_numbers(text: str) -> dict[str, int]:
     return {m.group(2): int(m.group(1)) for m in re.finditer(r"^  (\d+)\. (.+?)(?: \(.*\))? \[\d+\]$", text, re.M)}
