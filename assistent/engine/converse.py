@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistent.engine.features import Prepared
+from assistent.engine.features import Prepared, log_odds
 from assistent.engine.rank import Compose
 from assistent.query import contextualize, is_followup, parse_query
 from assistent.records import Clarification, Filters
@@ -90,9 +90,8 @@ def clarification(pr: Prepared, scores: np.ndarray, params: Compose) -> list[tup
         k = pr.candidates[int(i)].passage.kommun
         if k and k not in best:
             best[k] = int(i)
-    # compared as log-odds: the probabilities of well-matching units all sit near 1, so a share of
-    # the best probability would call almost every question ambiguous
-    logit = np.log(np.clip(scores, 1e-6, 1 - 1e-6) / (1 - np.clip(scores, 1e-6, 1 - 1e-6)))
+    # compared as log-odds: a share of the best probability would call almost every question ambiguous
+    logit = log_odds(scores)
     top = float(logit.max())
     if top <= 0:
         return []

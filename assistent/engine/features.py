@@ -319,15 +319,20 @@ def question_features(pr: Prepared, q_terms: dict[str, float], total: float) -> 
     return np.array([out[k] for k in QUESTION_FEATURES], np.float32)
 
 
+def log_odds(p: np.ndarray | float) -> np.ndarray:
+    """log(p / (1 - p)), clipped: the unit ranker's probabilities of good units all sit near 1,
+    so comparisons (abstention, clarification) read their log-odds instead."""
+    q = np.clip(np.asarray(p, np.float64), 1e-6, 1 - 1e-6)
+    return np.log(q / (1 - q))
+
+
 def question_row(pr: Prepared, scores: np.ndarray) -> np.ndarray:
     """The question features with the score-dependent ones (``DYNAMIC``) filled in."""
     q = pr.q.copy()
     if not len(scores):
         return q
     best = int(np.argmax(scores))
-    # the best unit's log-odds: probabilities of well-matching units all sit near 1 and say little
-    top = float(np.clip(scores[best], 1e-6, 1 - 1e-6))
-    q[QUESTION_FEATURES.index("top_score")] = math.log(top / (1 - top))
+    q[QUESTION_FEATURES.index("top_score")] = float(log_odds(scores[best]))
     q[QUESTION_FEATURES.index("best_lex")] = float(pr.X[best, UNIT_FEATURES.index("lex")])
     checked = [w for w in pr.wants if w in CHECKED]
     top = np.argsort(-scores)[:KIND_TOP_UNITS]
