@@ -5,13 +5,11 @@ Screenshots go to tests/artifacts/ (gitignored) for a human to look at.
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.utils import free_port
+from tests.utils import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -37,23 +35,10 @@ pytestmark = [
 @pytest.fixture
 def live_server(assistant):
     """uvicorn on a free loopback port, serving the ingested example corpus."""
-    import uvicorn
-
     from web.app import create_app
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(assistant=assistant), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "servern startade inte"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(assistant=assistant)) as url:
+        yield url
 
 
 def ask_and_open_citation(base_url: str, artifacts: Path) -> dict[str, str]:

@@ -9,7 +9,6 @@ is kept under docs/screenshots/ for the README.
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from assistent.api import Assistant
 from assistent.conversations import ConversationStore, gold_drafts
 from assistent.records import Clarification
-from tests.utils import free_port
+from tests.utils import serving
 from tests.web.test_e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 AXE = Path(__file__).resolve().parents[2] / "web/static/vendor/axe-core/axe.min.js"
@@ -73,24 +72,12 @@ class SwitchableAssistant(Assistant):
 
 @pytest.fixture(scope="module")
 def server(assistant):
-    import uvicorn
-
     from web.app import create_app
 
     MODE["value"] = "normal"
-    port = free_port()
-    app = create_app(assistant=SwitchableAssistant(assistant))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "servern startade inte"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    with serving(create_app(assistant=SwitchableAssistant(assistant))) as url:
+        yield url
     MODE["value"] = "normal"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
