@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assistent.api import Assistant, SearchResult, ask, search
-    from assistent.records import Answer, Citation, Filters, Passage
+    from assistent.api import Assistant, ask, search
+    from grund.records import Answer, Citation, Filters, Passage, SearchResult
 
 __all__ = ["Answer", "Assistant", "Citation", "Filters", "Passage", "SearchResult", "ask", "search"]
 
 # Imported on first use (PEP 562): `assistent --help` and `assistent status` import the
 # package but never the search stack behind assistent.api (bm25s, scipy, wordfreq: ~0.8 s).
 _WHERE = {
-    "Assistant": "assistent.api", "SearchResult": "assistent.api", "ask": "assistent.api", "search": "assistent.api",
-    "Answer": "assistent.records", "Citation": "assistent.records", "Filters": "assistent.records",
-    "Passage": "assistent.records",
+    "Assistant": "assistent.api", "SearchResult": "grund.records", "ask": "assistent.api", "search": "assistent.api",
+    "Answer": "grund.records", "Citation": "grund.records", "Filters": "grund.records",
+    "Passage": "grund.records",
 }  # fmt: skip
 
 

@@ -10,20 +10,18 @@ result = a.search("hemsjukvårdsavgift", filters=Filters(kommun="Strömsunds kom
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from grund.errors import NotFoundError
+from grund.records import Answer, Chunk, Document, Filters, SearchResult, Section
+from grund.settings import Settings, get_settings
 
-from assistent.errors import NotFoundError
-from assistent.records import Answer, Chunk, Document, Filters, Passage, Section
-from assistent.settings import Settings, get_settings
-
-
-class SearchResult(BaseModel):
-    query: str
-    passages: list[Passage] = Field(default_factory=list)
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestSummary
 
 
 @dataclass
@@ -37,7 +35,7 @@ class SectionView:
 
 def load_reranker(name: str):
     """A sentence-transformers CrossEncoder by name or path; ModelError when it cannot load."""
-    from assistent.errors import ModelError
+    from grund.errors import ModelError
 
     try:
         from sentence_transformers import CrossEncoder
@@ -51,7 +49,8 @@ def load_reranker(name: str):
 
 
 class Assistant:
-    """One store + one embedding model + the answerers. Thread-safe for reading."""
+    """One store + one embedding model + the answerers (implements assistent.services.Services).
+    Thread-safe for reading."""
 
     def __init__(self, settings: Settings | None = None):
         from ingest.store import Store
@@ -61,6 +60,7 @@ class Assistant:
         self._embedder = None
         self._reranker = None
         self._lock = threading.Lock()
+        self.answer_memory: OrderedDict[Any, dict[str, Any]] = OrderedDict()
 
     # ------------------------------------------------------------------ models
     @property
@@ -146,7 +146,7 @@ class Assistant:
             raw = answer_stream(self, question, filters=filters, history=history)
         events = safety_stream(raw, self.store)
         if self.settings.privacy.mask_personnummer:
-            from assistent.privacy import mask_stream
+            from grund.privacy import mask_stream
 
             events = mask_stream(events)
         yield from events
@@ -155,11 +155,35 @@ class Assistant:
         """What leaves the assistant: personnummer masked unless settings.privacy says otherwise."""
         if not self.settings.privacy.mask_personnummer:
             return value
-        from assistent.privacy import mask_value
+        from grund.privacy import mask_value
 
         return mask_value(value)
 
     # ------------------------------------------------------------------ browsing
+    def ingest(
+        self, paths: Iterable[Path | str], *, prune: bool = False, progress: bool = False, keep_parsed: bool = False
+    ) -> IngestSummary:
+        """Read, segment, embed and store files and folders into this assistant's store.
+
+        The one way in for the CLI, the web admin and eval. New and changed documents are
+        searchable at once (in this process and, after their next search, in other workers).
+
+        Args:
+            paths: files and/or folders (searched recursively).
+            prune: also remove stored documents whose files no longer exist.
+            progress: show a progress bar on stderr.
+            keep_parsed: keep the parsed documents in the summary (for ``ingest --report``).
+
+        Raises:
+            StoreBusyError: another writer holds the data directory's lock.
+        """
+        from ingest.pipeline import ingest_paths
+
+        return ingest_paths(
+            [Path(p) for p in paths], self.settings, prune=prune, progress=progress,
+            keep_parsed=keep_parsed, store=self.store,
+        )  # fmt: skip
+
     def documents(self) -> list[tuple[Document, int, int, str]]:
         """(document, n_sections, n_chunks, ingested_at) for every stored document."""
         return self.store.list_documents()
@@ -177,7 +201,6 @@ class Assistant:
         Raises NotFoundError for an unknown id and StoreBusyError while another writer holds the lock.
         A file that still lies in an ingested folder comes back on the next ``assistent ingest`` of it.
         """
-        from pathlib import Path
 
         from ingest.lock import write_lock
 
@@ -212,7 +235,7 @@ class Assistant:
 
     def case_timeline(self, dnr: str) -> list[tuple[Document, Section]]:
         """Every section filed under (or mentioning) a diarienummer, oldest first."""
-        from ingest.dnr import normalize_dnr
+        from grund.dnr import normalize_dnr
 
         norm = normalize_dnr(dnr)
         found: dict[str, Section] = {s.id: s for s in self.store.sections_by_dnr(norm)}

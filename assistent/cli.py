@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from assistent.cli_errors import UserErrorGroup
-from assistent.settings import get_settings, offline_env
+from grund.settings import get_settings, offline_env
 
 #: Third-party output while a model loads or runs ("Loading weights", "Batches", advisory
 #: warnings): not for users; ``--verbose`` keeps it. Set before transformers and
@@ -65,13 +65,14 @@ def main(verbose: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Ingen förloppsindikator.")
 def ingest(paths: tuple[Path, ...], prune: bool, report: bool, as_json: bool, quiet: bool) -> None:
     """Läs in filer och mappar (PDF, DOCX, HTML, TXT, MD) i arkivet."""
-    from ingest.pipeline import ingest_paths
-    from ingest.segment import format_report
+    from assistent.api import Assistant
+    from assistent.cli_tables import format_report
 
-    settings = get_settings()
-    summary = ingest_paths(
-        list(paths), settings, prune=prune, progress=not (quiet or as_json), keep_parsed=report
-    )
+    assistant = Assistant(get_settings())
+    try:
+        summary = assistant.ingest(paths, prune=prune, progress=not (quiet or as_json), keep_parsed=report)
+    finally:
+        assistant.store.close()
     if report and not as_json:
         click.echo(format_report(summary.parsed))
     if as_json:
@@ -145,7 +146,7 @@ def _filter_options(f):
 
 
 def _filters(kommun, namnd, dokumenttyp, date_from, date_to):
-    from assistent.records import Filters
+    from grund.records import Filters
 
     return Filters(
         kommun=kommun,
@@ -188,7 +189,7 @@ def search(query, k, as_json, **filters) -> None:
             continue
         click.echo(f"Sökning: {q}")
         for i, p in enumerate(result.passages, 1):
-            from assistent.engine.compose import citation_label
+            from grund.records import citation_label
 
             click.echo(
                 f"\n{i}. {citation_label(p)} · {p.rubrik or ''} ({p.fil}{', s. ' + str(p.sida) if p.sida else ''})"

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from assistent import cli_sv
-from assistent.errors import AssistentError
+from grund.errors import AssistentError
 
 
 class SvCommand(click.Command):

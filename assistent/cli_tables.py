@@ -1,6 +1,6 @@
 """Plain-text tables for the command line: a header row, a rule, aligned columns, Swedish labels.
 
-Used by `assistent status` and `assistent ingest --report` (ingest.segment.format_report).
+Used by `assistent status` and `assistent ingest --report` (format_report).
 Plain text with spaces, no box drawing: output piped to a file or grep stays readable.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from assistent.records import DOCTYPE_LABELS
+from grund.records import DOCTYPE_LABELS, ParsedDocument
 
 #: Section part codes (records.PartKind) as a reader says them.
 PART_LABELS: dict[str, str] = {
@@ -81,3 +81,44 @@ def table(
     out = [line(list(headers)), indent + "  ".join("-" * w for w in widths)]
     out += [line(r) for r in body]
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------- report
+def format_report(parsed: list[ParsedDocument]) -> str:
+    """Readable tables of what segmentation found, for `assistent ingest --report`: one of the
+    documents, then one of each document's sections, each under a header row with Swedish labels.
+
+    Args:
+        parsed: segmented documents.
+    """
+    if not parsed:
+        return ""
+    docs = [
+        (d.fil, doctype_label(d.dokumenttyp, d.utdrag), d.kommun, d.namnd,
+         d.datum.isoformat() if d.datum else None, d.diarienummer, len(pd.sections))
+        for pd in parsed
+        for d in [pd.document]
+    ]  # fmt: skip
+    headers = ("Fil", "Typ", "Kommun", "Nämnd", "Datum", "Diarienummer", "Avsnitt")
+    out = [table(headers, docs, right=(6,), max_width={0: 45}), ""]
+    for pd in parsed:
+        d = pd.document
+        out.append(f"{d.fil}: {len(pd.sections)} avsnitt")
+        for e in d.evidence:
+            if e.flagged:
+                read = f" (bästa läsning: {e.line[:60]!r}, säkerhet {e.confidence:.2f})" if e.line else ""
+                out.append(f"  ! {_FIELD_LABELS[e.field]} lämnades tomt: osäker läsning{read}")
+        rows = [
+            (s.paragraf or SECTION_KIND_LABELS.get(s.kind, s.kind), s.diarienummer, s.rubrik,
+             part_labels(p.kind for p in s.parts), s.page_start)
+            for s in pd.sections
+        ]  # fmt: skip
+        if rows:
+            out.append(
+                table(("§/typ", "Diarienummer", "Rubrik", "Delar", "Sida"), rows, right=(4,), max_width={2: 60}, indent="  ")
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+_FIELD_LABELS = {"kommun": "kommun", "namnd": "nämnd/organ", "datum": "datum", "dokumenttyp": "dokumenttyp"}

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistent.records import Answer, Filters
+from grund.records import Answer, Filters
 
 TurnStatus = Literal["pending", "done", "stopped", "error"]
 #: Ids are 12 URL-safe characters (72 random bits): unguessable, short enough for a URL.

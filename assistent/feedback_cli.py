@@ -32,7 +32,7 @@ def export(out: Path | None, betyg: str) -> None:
     import json
 
     from assistent.conversations import ConversationStore, gold_drafts, write_gold_draft
-    from assistent.settings import get_settings
+    from grund.settings import get_settings
 
     store = ConversationStore.for_settings(get_settings())
     ratings = {"alla": (1, -1), "bra": (1,), "daligt": (-1,)}[betyg]

@@ -33,8 +33,8 @@ from typing import Any
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda, RunnablePassthrough
 
-from assistent.api import Assistant
-from assistent.records import Answer, Citation, Filters, Passage
+from assistent.services import Services
+from grund.records import Answer, Citation, Filters, Passage
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _with_note(answer: Answer, note: str) -> Answer:
     return answer.model_copy(update={"notes": [*answer.notes, note]})
 
 
-def answer_chain(assistant: Assistant, shown: bool = True) -> Runnable[str | dict[str, Any], dict[str, Any]]:
+def answer_chain(assistant: Services, shown: bool = True) -> Runnable[str | dict[str, Any], dict[str, Any]]:
     """The LCEL chain from a question to ``{"answer": Answer, …}`` (see the module doc).
 
     Args:
@@ -76,7 +76,9 @@ def answer_chain(assistant: Assistant, shown: bool = True) -> Runnable[str | dic
             return {"answer": ex}
         return generative_steps(assistant)
 
-    chain = RunnableLambda(_inputs, name="namnd_inputs") | steps | RunnableLambda(route, name="namnd_route")
+    chain: Runnable[Any, Any] = (
+        RunnableLambda(_inputs, name="namnd_inputs") | steps | RunnableLambda(route, name="namnd_route")
+    )
     if shown:
         chain = chain | RunnablePassthrough.assign(
             answer=RunnableLambda(_shown(assistant), name="namnd_shown")
@@ -84,10 +86,10 @@ def answer_chain(assistant: Assistant, shown: bool = True) -> Runnable[str | dic
     return chain.with_config(run_name="namnd_answer")
 
 
-def _shown(assistant: Assistant):
+def _shown(assistant: Services):
     """The answer as the user sees it: injection notes (assistent.safety), personnummer masked."""
-    from assistent.privacy import mask_value
     from assistent.safety import annotate_answer
+    from grund.privacy import mask_value
 
     def finish(x: dict[str, Any]) -> Answer:
         answer = annotate_answer(x["answer"], assistant.store)
@@ -96,7 +98,7 @@ def _shown(assistant: Assistant):
     return finish
 
 
-def generative_steps(assistant: Assistant) -> Runnable[dict[str, Any], dict[str, Any]]:
+def generative_steps(assistant: Services) -> Runnable[dict[str, Any], dict[str, Any]]:
     """Retriever → budget → prompt | chat model | parser → verifier, over the dict of ``answer_chain``.
 
     Args:
@@ -165,8 +167,8 @@ def verified(x: dict[str, Any]) -> Answer:
         x: the chain's dict: question, extractive, documents, sources, text.
     """
     from assistent.llm import source_text
-    from assistent.prompts import CANNOT_ANSWER, LLM_NO_ANSWER, LLM_NO_ROOM, LLM_UNAVAILABLE, VERIFY_FAILED
     from assistent.verify import cited_numbers, repair, verify_answer
+    from grund.prompts import CANNOT_ANSWER, LLM_NO_ANSWER, LLM_NO_ROOM, LLM_UNAVAILABLE, VERIFY_FAILED
 
     ex: Answer = x["extractive"]
     sources: list[Passage] = x["sources"]
@@ -202,7 +204,7 @@ def verified(x: dict[str, Any]) -> Answer:
 
 
 def stream_events(
-    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+    assistant: Services, question: str, filters: Filters | None = None, history: list[str] | None = None
 ) -> Iterator[tuple[str, Any]]:
     """``Assistant.ask_stream``'s events from ``answer_chain``: ("delta", token) as the model writes,
     ("replace", text) when what is shown differs from what streamed, then ("answer", Answer).
@@ -229,7 +231,7 @@ def stream_events(
     except Exception as exc:  # a model that fails mid-answer, after its first token
         if extractive is None:
             raise
-        from assistent.prompts import LLM_UNAVAILABLE
+        from grund.prompts import LLM_UNAVAILABLE
 
         log.warning("answer chain failed: %r", exc)
         final = _with_note(extractive, LLM_UNAVAILABLE)
@@ -242,7 +244,7 @@ def stream_events(
     yield "answer", final
 
 
-def ask_chain(assistant: Assistant) -> Runnable[str | dict[str, Any], Answer]:
+def ask_chain(assistant: Services) -> Runnable[str | dict[str, Any], Answer]:
     """A Runnable from a question (a str, or a dict with question, filters, history) to an ``Answer``.
 
     It runs ``Assistant.ask``, so the answer is the product's: ``answer_chain`` (extractive

@@ -18,10 +18,10 @@ from typing import Any
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, SkipValidation
 
-from assistent.api import Assistant
-from assistent.records import Filters, Passage
+from assistent.services import Services
+from grund.records import Filters, Passage
 
 #: search_kwargs keys that are filters (the rest: ``k``, ``filters``, ``history``)
 FILTER_KEYS = tuple(Filters.model_fields)
@@ -66,7 +66,7 @@ class NamndRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    assistant: Assistant = Field(description="the assistant whose store and model are searched")
+    assistant: SkipValidation[Services] = Field(description="the assistant whose store and model are searched")
     search_kwargs: dict[str, Any] = Field(
         default_factory=dict,
         description="k, history, filters, kommun, namnd, dokumenttyp, date_from, date_to",

@@ -8,8 +8,8 @@ same answer whichever way it asks.
 
 from __future__ import annotations
 
-from assistent.errors import QuestionError
-from assistent.prompts import HISTORY_TOO_LONG, K_OUT_OF_RANGE, QUESTION_EMPTY, QUESTION_TOO_LONG
+from grund.errors import QuestionError
+from grund.prompts import HISTORY_TOO_LONG, K_OUT_OF_RANGE, QUESTION_EMPTY, QUESTION_TOO_LONG
 
 MAX_QUESTION_CHARS = 1000
 MAX_K = 100

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistent.errors import ModelError
-from assistent.prompts import HISTORY_PROMPT, LLM_UNAVAILABLE, SYSTEM_PROMPT, USER_PROMPT
-from assistent.records import Passage
-from assistent.settings import LLMSettings
+from grund.errors import ModelError
+from grund.prompts import HISTORY_PROMPT, LLM_UNAVAILABLE, SYSTEM_PROMPT, USER_PROMPT
+from grund.records import Passage
+from grund.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def source_text(p: Passage) -> str:
     Args:
         p: a retrieved passage.
     """
-    from assistent.engine.compose import citation_label
+    from grund.records import citation_label
 
     title = f" — {p.rubrik}" if p.rubrik else ""
     return f"{citation_label(p)}{title}\n{p.text}"

@@ -24,9 +24,10 @@ import re
 import urllib.request
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
-from assistent.records import Passage
-from assistent.settings import LLMSettings
+from grund.records import Passage
+from grund.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,10 @@ class TokenCounter:
                     continue
                 if n > 0:
                     self.method = "server"
-                    self._count = lambda text, r=route, b=body, f=read: f(
-                        _post(root + r, b(text, s.model or ""), s.api_key, timeout=s.timeout_s)
-                    )
+                    def count(text: str, r: str = route, b: Any = body, f: Any = read) -> int:
+                        return f(_post(root + r, b(text, s.model or ""), s.api_key, timeout=s.timeout_s))
+
+                    self._count = count
                     return
         enc = _tiktoken(s.model or "")
         if enc is not None:
@@ -218,10 +220,10 @@ def fit_sources(
         # a cut source is only worth it with its label and at least one sentence
         label_cost = counter.count(render(n, p.model_copy(update={"text": ""})))
         if label_cost < budget:
-            cut = _cut(
-                p.text,
-                lambda t, n=n, p=p, left=budget: counter.count(render(n, p.model_copy(update={"text": t}))) + 2 <= left,
-            )
+            def fits(t: str, n: int = n, p: Passage = p, left: int = budget) -> bool:
+                return counter.count(render(n, p.model_copy(update={"text": t}))) + 2 <= left
+
+            cut = _cut(p.text, fits)
             if cut:
                 out.append(p.model_copy(update={"text": cut}))
         break

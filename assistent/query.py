@@ -1,6 +1,6 @@
 """Question parsing: what a question refers to (dnr, §, dates, kommun, nämnd, document type) and asks for.
 
-Everything is matched on the folded question (assistent.textproc.fold), so
+Everything is matched on the folded question (grund.textproc.fold), so
 "Strömsunds", "stromsund" and "STRÖMSUND" are one kommun. Folding keeps string
 length (one character in, one out), so a match's span also locates the words as typed.
 
@@ -21,10 +21,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistent.records import DocType
-from assistent.textproc import MONTHS, fold, is_stopword, words, zipf
-from ingest.dnr import find_diarienummer, normalize_dnr, normalize_paragraf
-from ingest.kommuner import KOMMUNER, genitive
+from grund.dnr import find_diarienummer, normalize_dnr, normalize_paragraf
+from grund.kommuner import KOMMUNER, genitive
+from grund.records import DocType
+from grund.textproc import MONTHS, fold, is_stopword, words, zipf
 
 Intent = Literal["decision", "lookup", "policy", "fact"]
 
@@ -35,7 +35,7 @@ class ParsedQuery(BaseModel):
     text: str = Field(description="the question as typed")
     search_text: str = Field(description="text to embed: the question, whitespace tidied, references left in")
     dnr: list[str] = Field(default_factory=list, description="diarienummer as typed")
-    dnr_norm: list[str] = Field(default_factory=list, description="the same, normalised (ingest.dnr.normalize_dnr)")
+    dnr_norm: list[str] = Field(default_factory=list, description="the same, normalised (grund.dnr.normalize_dnr)")
     paragrafer: list[int] = Field(default_factory=list, description="§ numbers, ranges expanded")
     date_from: dt.date | None = Field(None, description="meeting/decision date filter, first day")
     date_to: dt.date | None = Field(None, description="meeting/decision date filter, last day")
@@ -66,7 +66,7 @@ def _is_word(w: str) -> bool:
 def find_dnr(text: str) -> list[tuple[int, int, str]]:
     """(start, end, display) of each diarienummer, in order, strict and loose forms."""
     found: dict[int, tuple[int, int, str]] = {}
-    # ingest.dnr wants upper-case prefixes as in documents; users type "sn.2023.62". Ordinary
+    # grund.dnr wants upper-case prefixes as in documents; users type "sn.2023.62". Ordinary
     # lower-case words are blanked first (same length, offsets kept), or "ärende 2026.266 KS"
     # would read as the dnr "ÄRENDE 2026.266" once upper-cased.
     masked = _WORD_RE.sub(

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistent.query import ParsedQuery, contextualize, parse_query
-from assistent.records import Chunk, Filters, Passage, Section
+from grund.records import Chunk, Filters, Passage, Section
 
 if TYPE_CHECKING:
-    from assistent.api import Assistant
+    from assistent.services import Services
 
 # Multipliers on the fused score. Exact references dominate: a question that names
 # SN.2023.75 is about that case whatever the embeddings think.
@@ -90,7 +90,7 @@ def _merge_filters(explicit: Filters | None, parsed: ParsedQuery, facets: dict) 
 
 
 def _match_known(name: str, known: list[str]) -> str | None:
-    from assistent.textproc import fold
+    from grund.textproc import fold
 
     key = fold(name).replace(" kommun", "").replace(" stad", "").strip()
     for k in known:
@@ -115,7 +115,7 @@ def _where(f: Filters) -> dict | None:
 
 
 def _exact_sections(
-    assistant: Assistant, parsed: ParsedQuery, f: Filters
+    assistant: Services, parsed: ParsedQuery, f: Filters
 ) -> tuple[list[Section], list[Section]]:
     """Sections named by dnr and by § in the question (within the scope)."""
     store = assistant.store
@@ -139,7 +139,7 @@ def _exact_sections(
 
 
 def retrieve(
-    assistant: Assistant,
+    assistant: Services,
     question: str,
     filters: Filters | None = None,
     k: int = 10,
@@ -197,9 +197,10 @@ def retrieve(
     fused = rrf(ranks, settings.rrf_k)
     scored: list[tuple[float, Chunk]] = []
     for cid in ranks:
-        c = chunks.get(cid)
-        if c is None:  # a vector SQLite no longer knows (interrupted ingest): never shown
+        hit = chunks.get(cid)
+        if hit is None:  # a vector SQLite no longer knows (interrupted ingest): never shown
             continue
+        c = hit
         score = fused[cid] * exact_boost.get(cid, 1.0)
         if parsed.intent == "decision" and c.part in ("beslut", "forslag"):
             score *= BOOST_DECISION_PART
@@ -266,7 +267,7 @@ def _whole_section(chunks: list[Chunk]) -> str | None:
 
 
 def _rerank(
-    assistant: Assistant, query: str, scored: list[tuple[float, Chunk]], exact: dict[str, float]
+    assistant: Services, query: str, scored: list[tuple[float, Chunk]], exact: dict[str, float]
 ) -> list[tuple[float, Chunk]]:
     """Reorder the fused candidates by a cross-encoder (optional; none ships offline).
 

@@ -1,6 +1,6 @@
 """Warnings for sources that hold instructions aimed at an assistant (prompt injection).
 
-The detection is ingest/injection.py's; here every answer that cites such a section gets a
+The detection is grund/injection.py's; here every answer that cites such a section gets a
 note (``Answer.notes``) and the citation and passages a ``warning``, so the text is never
 presented as plain fact without one. Sections stored before the flag existed are checked
 on the way out, so an old archive is covered without re-ingest.
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistent.prompts import INJECTION_NOTE, INJECTION_PASSAGE_WARNING
-from assistent.records import Answer, Passage, Section
-from ingest.injection import describe, find_instructions
+from grund.injection import describe, find_instructions
+from grund.prompts import INJECTION_NOTE, INJECTION_PASSAGE_WARNING
+from grund.records import Answer, Passage, Section
 
 if TYPE_CHECKING:
     from ingest.store import Store

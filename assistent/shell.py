@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from assistent.errors import AssistentError
 from assistent.limits import MAX_HISTORY
-from assistent.records import Answer, Clarification, Filters
+from grund.errors import AssistentError
+from grund.records import Answer, Clarification, Filters
 
 if TYPE_CHECKING:
     from assistent.api import Assistant

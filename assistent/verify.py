@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from assistent.prompts import CANNOT_ANSWER
-from assistent.textproc import MONTHS, fold
-from ingest.dnr import find_diarienummer
+from grund.dnr import find_diarienummer
+from grund.prompts import CANNOT_ANSWER
+from grund.textproc import MONTHS, fold
 
 # one source "[2]" or several "[1, 3]"; "[1][2]" is two matches
 _CITE = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from assistent.records import Answer, Passage
 from eval.systems import naive_answer
+from grund.records import Answer, Passage
 
 WINDOW = 200
 OVERLAP = 50
@@ -52,7 +52,7 @@ class BM25System:
     def __init__(self, texts: Mapping[str, str]):
         import bm25s
 
-        from assistent.textproc import analyze
+        from grund.textproc import analyze
 
         self._analyze = analyze
         self.chunks = [(fil, w) for fil, text in texts.items() for w in word_windows(text)]

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import click
 
-from assistent.settings import get_settings
 from eval.bench_corpus import CORPUS, NOISE, add_copies, alter, store_size_mb
 from eval.bench_report import TARGETS, plot_bench, render_bench, render_comparison
 from eval.bench_search import (
@@ -45,6 +44,7 @@ from eval.bench_search import (
     serving_peak_rss_mb,
 )
 from eval.run import DEFAULT_OUT, machine_description
+from grund.settings import get_settings
 
 #: The load run of ``assistent serve --workers 1`` and ``2`` (issue 13: 20 clients × 60 s).
 SERVE_CLIENTS, SERVE_SECONDS = 20, 60.0

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistent.settings import Settings
 from eval.run import ROOT
+from grund.settings import Settings
 
 CORPUS = ROOT / "corpus"
 NOISE = 0.01
@@ -72,8 +72,8 @@ def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: in
         folder: where the copies' (altered) files are written, so their paths exist.
         seed: noise seed.
     """
-    from assistent.engine.units import UNITS_VERSION as units_version
-    from assistent.records import ParsedDocument
+    from grund.records import ParsedDocument
+    from grund.units import UNITS_VERSION as units_version
     from ingest.store import Store
 
     rng = np.random.default_rng(seed + first)
@@ -86,7 +86,7 @@ def add_copies(settings: Settings, first: int, last: int, folder: Path, seed: in
         got = store.collection.get(ids=[c.id for c in chunks], include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
         base = np.asarray([by_id[c.id] for c in chunks], dtype=np.float32)
-        # answer units too (assistent.engine.units): a copy without them would have every
+        # answer units too (grund.units): a copy without them would have every
         # one of its units embedded for real by the next ingest (hours at 100×)
         unit_rows = store.units_of([sec.id for sec in sections])
         original_text = Path(doc.path).read_text(encoding="utf-8")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import click
 
-from assistent.settings import Settings, offline_env
 from eval.metrics import percentiles
+from grund.settings import Settings, offline_env
 from ingest.embed import Embedder, get_embedder
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

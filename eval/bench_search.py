@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from assistent.settings import Settings
 from eval.bench_corpus import CORPUS, alter
 from eval.metrics import percentiles
 from eval.run import DEFAULT_GOLD
+from grund.settings import Settings
 
 
 def _questions(n: int) -> list[str]:
@@ -57,7 +57,7 @@ def latencies(settings: Settings, questions: list[str], ask: bool) -> dict[str, 
 _SERVE = """
 import json, sys
 from assistent.api import Assistant
-from assistent.settings import Settings
+from grund.settings import Settings
 a = Assistant(Settings(data_dir=sys.argv[1], model_cache=sys.argv[2]))
 a.warm_up()
 for q in json.loads(sys.argv[3]):
@@ -115,7 +115,7 @@ def filter_cases(settings: Settings, n: int) -> list:
     """
     import datetime as dt
 
-    from assistent.records import Filters
+    from grund.records import Filters
     from ingest.store import Store
 
     store = Store(settings)

@@ -21,7 +21,7 @@ import click
 import httpx
 
 from assistent.api import Assistant
-from assistent.settings import get_settings, offline_env
+from grund.settings import get_settings, offline_env
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "dev_questions.jsonl"
@@ -69,7 +69,6 @@ def main(data_dir: Path | None, questions: int) -> None:
     """Mät tid till första svarsfragmentet i webbchatten."""
     import uvicorn
 
-    from ingest.pipeline import ingest_paths
     from web.app import create_app
 
     offline_env()
@@ -77,7 +76,7 @@ def main(data_dir: Path | None, questions: int) -> None:
     settings = get_settings().model_copy(update={"data_dir": data_dir})
     assistant = Assistant(settings)
     if assistant.store.count_documents() == 0:
-        ingest_paths([ROOT / "corpus"], settings, progress=False, store=assistant.store)
+        assistant.ingest([ROOT / "corpus"])
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(assistant=assistant), host="127.0.0.1", port=port, log_level="warning")

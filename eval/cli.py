@@ -8,11 +8,11 @@ from __future__ import annotations
 import click
 
 from assistent.cli_errors import UserErrorGroup
-from assistent.settings import offline_env
 from eval.bench import bench_command
 from eval.run import eval_command
 from eval.structure import structure_command
 from eval.train import cv_command, train_command
+from grund.settings import offline_env
 
 
 class _RunByDefault(UserErrorGroup):

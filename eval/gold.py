@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistent.errors import AssistentError
-from assistent.settings import Settings, get_settings
+from grund.errors import AssistentError
+from grund.settings import Settings, get_settings
 
 Kind = Literal["fact", "decision", "policy", "lookup", "multi", "noisy", "ambiguous", "unanswerable"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistent.records import Answer, Citation, Passage
 from eval.gold import GoldQuestion, GoldSource
+from grund.records import Answer, Citation, Passage
 
 #: Share of a gold quote's distinct words a passage must contain to count as finding it.
 COVER = 0.5
@@ -251,7 +251,8 @@ def score_question(
             if not pointed:
                 reasons.append("svaret har inga hänvisningar")
             for name, label in (("cit_dnr", "diarienummer"), ("cit_paragraf", "§")):
-                if s[name] is not None and s[name] < 1:
+                value = s[name]
+                if value is not None and value < 1:
                     reasons.append(f"fel eller saknat {label} i hänvisningarna")
             if q.kind == "ambiguous":
                 covered = {i for idx in pointed for i in idx}
@@ -306,7 +307,7 @@ def mean_scores(results: Iterable[QuestionResult]) -> dict[str, float | None]:
     results = list(results)
     out: dict[str, float | None] = {}
     for name in [*METRICS, *LOWER_BETTER]:
-        values = [r.scores.get(name) for r in results if r.scores.get(name) is not None]
+        values = [v for r in results if (v := r.scores.get(name)) is not None]
         out[name] = float(np.mean(values)) if values else None
     return out
 

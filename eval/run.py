@@ -21,8 +21,6 @@ from pathlib import Path
 import click
 from pydantic import BaseModel, Field
 
-from assistent.errors import AssistentError
-from assistent.settings import Settings, get_settings
 from eval.gold import GoldQuestion, document_text, load_gold
 from eval.metrics import (
     LOWER_BETTER,
@@ -34,6 +32,8 @@ from eval.metrics import (
     score_question,
 )
 from eval.systems import System
+from grund.errors import AssistentError
+from grund.settings import Settings, get_settings
 
 EVAL_DIR = Path(__file__).resolve().parent
 ROOT = EVAL_DIR.parent
@@ -128,9 +128,9 @@ def build_systems(
         files: file name → path of the documents the baselines index.
     """
     from assistent.api import Assistant
-    from assistent.settings import LLMSettings
     from eval.baselines import BM25System, LangChainSystem
     from eval.systems import AssistantLLMSystem, AssistantSystem
+    from grund.settings import LLMSettings
 
     # "assistant" is the extractive answer even when the environment names a language model
     assistant = Assistant(settings.model_copy(update={"llm": LLMSettings(base_url=None, model=None)}))
@@ -201,7 +201,7 @@ def evaluate(
     """
     from tqdm import tqdm
 
-    from ingest.pipeline import ingest_paths
+    from assistent.api import Assistant
 
     unknown = [s for s in systems if s not in SYSTEMS + OPTIONAL_SYSTEMS]
     if unknown:
@@ -220,7 +220,11 @@ def evaluate(
             settings = base.model_copy(
                 update={"data_dir": Path(tmp), "model_cache": base.models_dir.resolve()}
             )
-            summary = ingest_paths(list(docs or default_docs()), settings, progress=progress)
+            ingester = Assistant(settings)
+            try:
+                summary = ingester.ingest(list(docs or default_docs()), progress=progress)
+            finally:
+                ingester.store.close()
             ingest_info = summary.model_dump(mode="json", include={
                 "documents_new", "pages", "pages_ocr", "sections", "chunks_embedded",
                 "parse_seconds", "embed_seconds", "total_seconds",

@@ -35,13 +35,13 @@ from typing import Any
 
 import click
 
-from ingest.dnr import normalize_dnr
+from grund.dnr import normalize_dnr
 
 #: Fields of the parse dump: the same in every version of the code that has ``parse_file``.
 _DUMP = r"""
 import json, sys
 from pathlib import Path
-from assistent.settings import get_settings
+from grund.settings import get_settings
 from ingest.pipeline import parse_file
 settings = get_settings()
 for name in sys.argv[1:]:

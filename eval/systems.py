@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from assistent.records import Answer, Citation, Passage
+from grund.records import Answer, Citation, Passage
 
 #: Passages a naive baseline answer is made of (and cites).
 NAIVE_TOP = 3
@@ -59,7 +59,7 @@ class AssistantLLMSystem(AssistantSystem):
     name = "assistant-llm"
 
     def __init__(self, assistant):
-        from assistent.errors import AssistentError
+        from grund.errors import AssistentError
 
         if not assistant.settings.llm.enabled:
             raise AssistentError(
@@ -93,7 +93,7 @@ def outcome(answer: Answer) -> str:
     Args:
         answer: what ``Assistant.ask`` returned with an LLM configured.
     """
-    from assistent.prompts import LLM_NO_ANSWER, LLM_NO_ROOM, LLM_UNAVAILABLE, VERIFY_FAILED
+    from grund.prompts import LLM_NO_ANSWER, LLM_NO_ROOM, LLM_UNAVAILABLE, VERIFY_FAILED
 
     if answer.mode == "generativ":
         return "repaired" if any("togs bort vid verifieringen" in n for n in answer.notes) else "generated"

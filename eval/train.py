@@ -185,7 +185,7 @@ def _score(assistant, model, it: Item, scores: np.ndarray | None = None) -> tupl
 
 def _assistant(data_dir: Path | None):
     from assistent.api import Assistant
-    from assistent.settings import get_settings
+    from grund.settings import get_settings
 
     base = get_settings()
     settings = base.model_copy(update={"data_dir": Path(data_dir)}) if data_dir else base
@@ -255,7 +255,7 @@ def cross_validate(assistant, items: list[Item], compare_old: bool = False, fold
 
 
 def _row(it: Item, a, assistant, compare_old: bool) -> dict:
-    from assistent.records import Answer
+    from grund.records import Answer
 
     q, passages = it.gold, it.prepared.retrieval.passages
     new = score_question(q, "engine", passages, a)

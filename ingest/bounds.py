@@ -17,10 +17,10 @@ import errno
 import re
 from pathlib import Path
 
-from assistent.errors import InputFileError
-from assistent.privacy import mask_personnummer
-from assistent.records import RawDocument
-from assistent.settings import Settings
+from grund.errors import InputFileError
+from grund.privacy import mask_personnummer
+from grund.records import RawDocument
+from grund.settings import Settings
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]+")
 

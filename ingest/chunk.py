@@ -15,9 +15,9 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 
-from assistent.records import DOCTYPE_LABELS, Chunk, Document, ParsedDocument, Section
-from assistent.settings import ChunkSettings
-from ingest.dnr import normalize_dnr
+from grund.dnr import normalize_dnr
+from grund.records import DOCTYPE_LABELS, Chunk, Document, ParsedDocument, Section
+from grund.settings import ChunkSettings
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[A-ZÅÄÖ0-9•\-])")
 _WORD = re.compile(r"\S+")
@@ -32,10 +32,11 @@ _MD_MARK = re.compile(r"(?m)^#{1,6}\s+")
 
 def context_header(doc: Document, section: Section) -> str:
     """One line that tells whose text this is: kommun · nämnd · datum · typ · § · dnr · rubrik."""
+    when = section.datum or doc.datum
     bits = [
         doc.kommun,
         doc.namnd,
-        (section.datum or doc.datum).isoformat() if (section.datum or doc.datum) else None,
+        when.isoformat() if when else None,
         DOCTYPE_LABELS.get(doc.dokumenttyp) if doc.dokumenttyp != "ovrigt" else None,
         section.paragraf,
         section.diarienummer or doc.diarienummer,
@@ -54,7 +55,7 @@ def _pieces(section: Section) -> list[tuple[str | None, str, int]]:
     total = len(section.text.split())
     in_parts = sum(len(p.text.split()) for p in section.parts)
     if section.parts and total and in_parts >= 0.9 * total:
-        out = []
+        out: list[tuple[str | None, str, int]] = []
         cursor = 0
         for part in section.parts:
             off = section.text.find(part.text[:80], cursor)

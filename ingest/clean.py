@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
-from assistent.records import PageText, RawDocument
-from ingest.dnr import find_diarienummer
+from grund.dnr import find_diarienummer
+from grund.records import PageText, RawDocument
 
 # ---------------------------------------------------------------- structure
 #: Heading lines that start a part of a § or tjänsteskrivelse; the segmenter needs them alone on a line.

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from assistent.settings import Settings
+from grund.settings import Settings
 from ingest.store import file_sha256
 from ingest.tempfiles import remove_stray_temp_files, stray_temp_files
 
@@ -167,7 +167,7 @@ def _check_units(store, settings: Settings, repair: bool) -> Finding:
     """Every section of a document of the current parser has its answer units of the current
     version, and no units row outlives its section (a kill between a document's write and its
     units, or units written by an older version of the code)."""
-    from assistent.engine.units import UNITS_VERSION
+    from grund.units import UNITS_VERSION
     from ingest.pipeline import PARSER_VERSION, embed_units
 
     missing, orphans = store.units_health(UNITS_VERSION, PARSER_VERSION)

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from assistent.errors import ModelError
-from assistent.settings import BUNDLED_E5, EmbeddingSettings, Settings, offline_env
+from grund.errors import ModelError
+from grund.settings import BUNDLED_E5, EmbeddingSettings, Settings, offline_env
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

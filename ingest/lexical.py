@@ -1,4 +1,4 @@
-"""BM25 index over chunk texts, Swedish-analysed (assistent.textproc), in plain numpy, in segments.
+"""BM25 index over chunk texts, Swedish-analysed (grund.textproc), in plain numpy, in segments.
 
 An index is a list of immutable segments plus, per segment, the chunk ids deleted from it
 since it was written (Lucene's design, small). A segment keeps each term's posting list

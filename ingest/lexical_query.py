@@ -4,7 +4,7 @@ Words typed without å/ä/ö get the corpus spelling back ("stromsund" → "str�
 matters for compound splitting and stopwords), misspelt words get the nearest corpus word
 within 1–2 edits ("barnutredingar" → "barnutredningar"), other words get their å/ä/ö from
 wordfreq ("hemsjukvardsavgiften" → "hemsjukvårdsavgiften"), and synonyms from
-assistent.synonyms are added at a lower weight. The corpus spellings are counted per
+grund.synonyms are added at a lower weight. The corpus spellings are counted per
 segment; a deleted chunk's spellings stay in that table until its segment is merged.
 """
 
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from assistent.synonyms import synonyms_for
-from assistent.textproc import analyze, fold, is_stopword, restore_diacritics, zipf
+from grund.synonyms import synonyms_for
+from grund.textproc import analyze, fold, is_stopword, restore_diacritics, zipf
 from ingest.lexical_segment import WORD_RE, Segment
 
 #: Weight of terms that come from synonyms rather than the question itself.

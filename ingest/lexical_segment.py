@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistent.textproc import analyze
+from grund.textproc import analyze
 
 #: Bump when the segment or manifest layout changes: an index of another format is rebuilt.
 FORMAT_VERSION = 2

@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistent.errors import StoreBusyError
-from assistent.prompts import STORE_BUSY
-from assistent.settings import Settings
+from grund.errors import StoreBusyError
+from grund.prompts import STORE_BUSY
+from grund.settings import Settings
 
 LOCK_NAME = "write.lock"
 

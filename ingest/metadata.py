@@ -12,10 +12,10 @@ import re
 import unicodedata
 from collections import Counter
 
-from assistent.records import DocType, FieldEvidence, MetaField
-from assistent.textproc import MONTHS
-from ingest.dnr import find_diarienummer
-from ingest.kommuner import FINLAND, KOMMUNER, genitive
+from grund.dnr import find_diarienummer
+from grund.kommuner import FINLAND, KOMMUNER, genitive
+from grund.records import DocType, FieldEvidence, MetaField
+from grund.textproc import MONTHS
 
 # The head is where a document introduces itself; 2500 characters cover the title
 # block of every corpus document (the longest, Gnesta's kallelse header, is ~1100).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistent.records import PartKind, SectionPart
+from grund.records import PartKind, SectionPart
 from ingest.spans import clean_heading
 
 # ---------------------------------------------------------------- parts

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistent.errors import AssistentError, InputFileError, UnsupportedFileError
-from assistent.records import Chunk, ParsedDocument
-from assistent.settings import Settings
+from grund.errors import AssistentError, InputFileError, UnsupportedFileError
+from grund.injection import flag_injections
+from grund.records import Chunk, ParsedDocument
+from grund.settings import Settings
 from ingest.bounds import sanitize, symlink_problem
 from ingest.chunk import chunk_document
 from ingest.clean import clean_document
-from ingest.injection import flag_injections
 from ingest.lock import write_lock
 from ingest.read import read_file
 from ingest.segment import segment
@@ -55,7 +55,7 @@ class IngestSummary(BaseModel):
     pages_garbled: int = 0
     sections: int = 0
     chunks_embedded: int = 0
-    units_embedded: int = Field(0, description="answer units built and embedded (assistent.engine.units)")
+    units_embedded: int = Field(0, description="answer units built and embedded (grund.units)")
     stray_vectors_removed: int = 0
     failures: list[FileFailure] = Field(default_factory=list)
     parse_seconds: float = 0.0
@@ -128,8 +128,7 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
                     )
         else:
             files.append(p)
-    seen: set[Path] = set()
-    unique = [f for f in (x.resolve() for x in files) if not (f in seen or seen.add(f))]
+    unique = list(dict.fromkeys(x.resolve() for x in files))  # first occurrence, in order
     return unique, failures
 
 
@@ -154,7 +153,7 @@ def unreadable_reason(exc: Exception) -> str:
 def embed_units(store: Store, get_model: Callable[[], Any], on_batch: Callable[[int], None] | None = None) -> int:
     """Build and embed the answer units of every stored document that lacks current ones.
 
-    Units are versioned on their own (assistent.engine.units.UNITS_VERSION): a change to
+    Units are versioned on their own (grund.units.UNITS_VERSION): a change to
     how units are cut re-embeds units only, never the chunks. Returns the units embedded.
 
     Args:
@@ -162,7 +161,7 @@ def embed_units(store: Store, get_model: Callable[[], Any], on_batch: Callable[[
         get_model: returns the embedder (called only when there is something to embed).
         on_batch: called after each batch of units embedded with its size (a progress bar).
     """
-    from assistent.engine.units import UNITS_VERSION, build_units, embed_text
+    from grund.units import UNITS_VERSION, build_units, embed_text
 
     n = 0
     model = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.dnr import find_diarienummer
+from grund.dnr import find_diarienummer
 from ingest.spans import Line, Span, clean_heading, dnr_of_line, is_dnr_line, split_lines
 
 # ---------------------------------------------------------------- protokoll, Swedish style

@@ -15,9 +15,9 @@ from typing import Literal
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from assistent.errors import EmptyDocumentError, InputFileError, UnsupportedFileError
-from assistent.records import PageText, RawDocument
-from assistent.settings import Settings
+from grund.errors import EmptyDocumentError, InputFileError, UnsupportedFileError
+from grund.records import PageText, RawDocument
+from grund.settings import Settings
 from ingest.read_pdf import (  # noqa: F401 - part of this module's interface
     NOTE_GARBLED,
     NOTE_SCAN_NO_OCR,

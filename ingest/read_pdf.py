@@ -16,9 +16,9 @@ from functools import lru_cache
 import pymupdf
 from wordfreq import zipf_frequency
 
-from assistent.errors import InputFileError
-from assistent.records import PageText
-from assistent.settings import Settings
+from grund.errors import InputFileError
+from grund.records import PageText
+from grund.settings import Settings
 from ingest.pdf_layout import body_font_size, layout_text
 
 #: Pages with fewer letters than this and a large image are treated as scans.

@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistent.records import (
+from grund.dnr import find_diarienummer, format_paragraf
+from grund.records import (
     DOCTYPE_LABELS,
     Document,
     PageIssue,
@@ -31,7 +32,6 @@ from assistent.records import (
     Section,
     SectionKind,
 )
-from ingest.dnr import find_diarienummer, format_paragraf
 from ingest.metadata import (
     detect_doctype,
     detect_own_dnr,
@@ -45,7 +45,7 @@ from ingest.parts import find_parts, part_kind
 from ingest.protokoll import embedded_paragrafer, fill_from_map, protokoll_fi, protokoll_se
 from ingest.spans import Line, Span, clean_heading, page_starts, split_lines
 
-__all__ = ["find_parts", "format_report", "part_kind", "segment"]
+__all__ = ["find_parts", "part_kind", "segment"]
 
 
 # ---------------------------------------------------------------- headings
@@ -406,46 +406,3 @@ def _section(
         page_end=breaks[-1][1] if breaks else page_start,
         page_breaks=breaks,
     )
-
-
-# ---------------------------------------------------------------- report
-def format_report(parsed: list[ParsedDocument]) -> str:
-    """Readable tables of what segmentation found, for `assistent ingest --report`: one of the
-    documents, then one of each document's sections, each under a header row with Swedish labels.
-
-    Args:
-        parsed: segmented documents.
-    """
-    from assistent.cli_tables import SECTION_KIND_LABELS, doctype_label, part_labels, table
-
-    if not parsed:
-        return ""
-    docs = [
-        (d.fil, doctype_label(d.dokumenttyp, d.utdrag), d.kommun, d.namnd,
-         d.datum.isoformat() if d.datum else None, d.diarienummer, len(pd.sections))
-        for pd in parsed
-        for d in [pd.document]
-    ]  # fmt: skip
-    headers = ("Fil", "Typ", "Kommun", "Nämnd", "Datum", "Diarienummer", "Avsnitt")
-    out = [table(headers, docs, right=(6,), max_width={0: 45}), ""]
-    for pd in parsed:
-        d = pd.document
-        out.append(f"{d.fil}: {len(pd.sections)} avsnitt")
-        for e in d.evidence:
-            if e.flagged:
-                read = f" (bästa läsning: {e.line[:60]!r}, säkerhet {e.confidence:.2f})" if e.line else ""
-                out.append(f"  ! {_FIELD_LABELS[e.field]} lämnades tomt: osäker läsning{read}")
-        rows = [
-            (s.paragraf or SECTION_KIND_LABELS.get(s.kind, s.kind), s.diarienummer, s.rubrik,
-             part_labels(p.kind for p in s.parts), s.page_start)
-            for s in pd.sections
-        ]  # fmt: skip
-        if rows:
-            out.append(
-                table(("§/typ", "Diarienummer", "Rubrik", "Delar", "Sida"), rows, right=(4,), max_width={2: 60}, indent="  ")
-            )
-        out.append("")
-    return "\n".join(out)
-
-
-_FIELD_LABELS = {"kommun": "kommun", "namnd": "nämnd/organ", "datum": "datum", "dokumenttyp": "dokumenttyp"}

@@ -7,8 +7,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from assistent.records import RawDocument, SectionKind
-from ingest.dnr import find_diarienummer
+from grund.dnr import find_diarienummer
+from grund.records import RawDocument, SectionKind
 
 
 @dataclass

@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from assistent.errors import StoreError
-from assistent.records import Chunk, Document, Filters, ParsedDocument, Section
-from assistent.settings import Settings
+from grund.errors import StoreError
+from grund.records import Chunk, Document, Filters, ParsedDocument, Section
+from grund.settings import Settings
 from ingest.lexical import LexicalIndex
 from ingest.store_search import SearchIndexes
 from ingest.store_units import UnitsTable
@@ -198,7 +198,7 @@ class Store(SearchIndexes, UnitsTable):
 
     def sections_mentioning(self, dnr: str, norm: str) -> list[Section]:
         """Sections whose text mentions a diarienummer (as typed, or in any form that normalises alike)."""
-        from ingest.dnr import find_diarienummer
+        from grund.dnr import find_diarienummer
 
         rows = self._rows("SELECT json FROM sections WHERE instr(json, ?) > 0 OR dnr_norm = ?", [dnr, norm])
         out = [Section.model_validate_json(r[0]) for r in rows]

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistent.records import Chunk
-from assistent.settings import Settings
+from grund.records import Chunk
+from grund.settings import Settings
 from ingest.lexical import LexicalIndex, fingerprint_of
 from ingest.vectors import VectorTable
 

@@ -1,5 +1,5 @@
 """The answer units of the store: per section, the units the answer engine scores
-(assistent.engine.units) and one float16 vector per unit, written at ingest.
+(grund.units) and one float16 vector per unit, written at ingest.
 
 A mixin of ``Store`` (ingest/store.py): it reads and writes the ``units`` table through the
 store's connection and lock. ``units_health`` is what ``assistent doctor`` checks.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import TypeAdapter
 
-from assistent.records import Unit
+from grund.records import Unit
 
 _UNITS: TypeAdapter[list[Unit]] = TypeAdapter(list[Unit])
 
@@ -77,7 +77,7 @@ class UnitsTable:
         the next ingest; section ids whose units row has no section any more).
 
         Args:
-            version: the current assistent.engine.units.UNITS_VERSION.
+            version: the current grund.units.UNITS_VERSION.
             parser_version: the current ingest.pipeline.PARSER_VERSION.
         """
         missing = self._rows(

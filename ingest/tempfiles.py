@@ -10,7 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
-from assistent.settings import Settings
+from grund.settings import Settings
 
 #: Temp files younger than this may belong to a running process (a server rebuilding its
 #: BM25 index, a model being converted) and are left alone.

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from assistent.records import Chunk
-from assistent.settings import Settings
-from ingest.dnr import normalize_paragraf
+from grund.dnr import normalize_paragraf
+from grund.records import Chunk
+from grund.settings import Settings
 
 #: Filters whose rows (positions in the vector table) are kept: 8 bytes a row, ≤ 380 kB each at 100×.
 ROWS_CACHE_SIZE = 32

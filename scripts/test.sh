@@ -8,4 +8,7 @@ bash scripts/setup.sh
 # compiles once per machine (~9 min, pip caches the wheel), then only checks the model's hash.
 bash scripts/fetch-llm.sh >/dev/null
 . .venv/bin/activate
+# lint and types first (~10 s): a style or type error fails CI like a failing test
+ruff check --quiet .
+mypy
 exec python -m pytest "$@"

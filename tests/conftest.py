@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistent.settings import Settings, get_settings, offline_env
+from grund.settings import Settings, get_settings, offline_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

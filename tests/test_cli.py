@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistent.cli import main
-from assistent.settings import get_settings
+from grund.settings import get_settings
 from tests.conftest import CORPUS
 from tests.ingest.test_store import DOC_A, DOC_B, write
 

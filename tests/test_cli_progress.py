@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistent.cli import main
-from assistent.settings import EmbeddingSettings, Settings
+from grund.settings import EmbeddingSettings, Settings
 from ingest.embed import ONNX_BATCH, get_embedder
 
 #: A protokoll of 20 §§: 20 chunks, so the onnx model runs three batches (8 + 8 + 4).

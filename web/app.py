@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from assistent.api import Assistant
 from assistent.conversations import ConversationStore
-from assistent.settings import Settings, get_settings
+from grund.settings import Settings, get_settings
 from web.errors import install_error_handler
 from web.limits import BodyLimitMiddleware
 from web.routes import admin, api, browse, chat, conversations, sources

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response
 
 from assistent.conversations import Conversation, ConversationStore
-from assistent.records import Answer
+from grund.records import Answer
 
 #: A random id per browser: the side panel lists the conversations this browser started,
 #: and only it may rename, delete or continue them (a link shows a conversation read-only).

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from assistent.api import Assistant
-from assistent.settings import Settings
+from grund.settings import Settings
 
 ADMIN_COOKIE = "namnd_admin"
 ADMIN_LOCAL_ONLY = (

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistent.errors import AssistentError, ModelError, NotFoundError, QuestionError, StoreError
+from grund.errors import AssistentError, ModelError, NotFoundError, QuestionError, StoreError
 from web.render import templates
 
 log = logging.getLogger(__name__)

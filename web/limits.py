@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistent.settings import WebSettings
+from grund.settings import WebSettings
 
 #: An upload request may carry this many files of max_upload_mb each.
 MAX_UPLOAD_FILES = 10

@@ -16,8 +16,8 @@ import jinja2
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from assistent.prompts import MAYBE_RELEVANT
-from assistent.records import DOCTYPE_LABELS, Answer, Passage
+from grund.prompts import MAYBE_RELEVANT
+from grund.records import DOCTYPE_LABELS, Answer, Passage, citation_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -39,11 +39,9 @@ PART_LABELS = {
 }
 
 
-def citation_label(p: Passage) -> str:
-    """'Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8' (missing parts left out)."""
-    parts = [p.kommun, p.namnd, p.datum.isoformat() if p.datum else None, p.paragraf, p.diarienummer]
-    label = " · ".join(x for x in parts if x)
-    return label or p.rubrik or p.fil
+def chip_label(p: Passage) -> str:
+    """A citation's label, or its heading or file when it has no kommun, nämnd, date, § or dnr."""
+    return citation_label(p) or p.rubrik or p.fil
 
 
 def source_url(p: Passage) -> str | None:
@@ -57,7 +55,7 @@ def source_url(p: Passage) -> str | None:
 def citation_labels(citations: Sequence[Passage]) -> dict[int, str]:
     """Chip label per citation number, unique within one answer: two citations of one §
     get their page, then their part (beslut, förslag …), then their heading, then a number."""
-    labels = {c.n: citation_label(c) for c in citations}  # type: ignore[attr-defined]
+    labels = {c.n: chip_label(c) for c in citations}  # type: ignore[attr-defined]
     extras: list[Callable[[Passage], str | None]] = [
         lambda c: f"s. {c.sida}" if c.sida else None,
         lambda c: PART_LABELS.get(c.part or ""),
@@ -226,7 +224,7 @@ def make_templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     templates = Jinja2Templates(env=env)
     templates.env.filters.update(
-        citation_label=citation_label,
+        citation_label=chip_label,
         source_url=source_url,
         answer_html=answer_html,
         citation_labels=citation_labels,

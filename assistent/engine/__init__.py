@@ -1,6 +1,6 @@
 """The answer engine: units → kinds → features → rank → abstain/compose (see core.py).
 
-Kept thin on purpose: ingest imports ``assistent.engine.units`` at ingest time, and that
+Kept thin on purpose: ingest imports ``grund.units`` at ingest time, and that
 must not pull in retrieval or the store. The entry points import their stage lazily.
 """
 
@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from assistent.api import Assistant
-    from assistent.records import Answer, Filters
+    from assistent.services import Services
+    from grund.records import Answer, Filters
 
 
-def answer(assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
+def answer(assistant: Services, question: str, filters: Filters | None = None, history: list[str] | None = None) -> Answer:
     """The extractive answer to one question (see assistent.engine.core.answer)."""
     from assistent.engine.core import answer as _answer
 
@@ -23,7 +23,7 @@ def answer(assistant: Assistant, question: str, filters: Filters | None = None, 
 
 
 def answer_stream(
-    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+    assistant: Services, question: str, filters: Filters | None = None, history: list[str] | None = None
 ) -> Iterator[tuple[str, Any]]:
     """("delta", text) pieces, then ("answer", Answer) (see assistent.engine.core.answer_stream)."""
     from assistent.engine.core import answer_stream as _stream

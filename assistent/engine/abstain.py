@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from assistent.engine.compose import citation_label
-from assistent.prompts import CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN
-from assistent.records import Answer
+from grund.prompts import CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN
+from grund.records import Answer, citation_label
 
 if TYPE_CHECKING:
-    from assistent.api import Assistant
     from assistent.retrieve import Retrieval
+    from assistent.services import Services
 
 #: How each kind is named when none of the found units gives it.
 KIND_LABELS = {
@@ -31,7 +30,7 @@ KIND_LABELS = {
 
 
 def abstention(
-    assistant: Assistant,
+    assistant: Services,
     r: Retrieval,
     missing: Sequence[str] = (),
     kinds: Sequence[str] = (),

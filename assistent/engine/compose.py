@@ -24,8 +24,8 @@ import numpy as np
 
 from assistent.engine.features import Candidate, Prepared
 from assistent.engine.rank import Compose
-from assistent.records import Citation, Passage, Section
-from assistent.textproc import MONTHS
+from grund.records import Citation, Passage, Section, citation_label
+from grund.textproc import MONTHS
 
 #: Items of one list shown at most.
 MAX_LIST_ITEMS = 8
@@ -38,12 +38,6 @@ _RULE = re.compile(r"_{4,}")
 def swedish_date(d: dt.date) -> str:
     """2024-02-21 → '21 februari 2024'."""
     return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
-
-
-def citation_label(p: Passage) -> str:
-    """'Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8'."""
-    bits = [p.kommun, p.namnd, p.datum.isoformat() if p.datum else None, p.paragraf, p.diarienummer]
-    return " · ".join(b for b in bits if b)
 
 
 def source_line(c: Citation) -> str:

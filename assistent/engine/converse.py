@@ -14,7 +14,6 @@ candidate kommun (its best unit, cited), and ``Answer.clarify`` for the UI to of
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,11 +21,11 @@ import numpy as np
 from assistent.engine.features import Prepared, log_odds
 from assistent.engine.rank import Compose
 from assistent.query import contextualize, is_followup, parse_query
-from assistent.records import Clarification, Filters
+from grund.records import Clarification, Filters
 
 if TYPE_CHECKING:
-    from assistent.api import Assistant
-    from assistent.records import Answer
+    from assistent.services import Services
+    from grund.records import Answer
 
 #: Previous answers remembered per assistant (question + history → what it resolved).
 MEMORY = 128
@@ -35,23 +34,15 @@ MAX_CHOICES = 4
 AMBIGUOUS_QUESTION = "Frågan passar in på flera kommuner med olika svar. Vilken kommun menar du?"
 
 
-def remember(assistant: Assistant, question: str, history: list[str], answer: Answer) -> None:
-    memory = _memory(assistant)
+def remember(assistant: Services, question: str, history: list[str], answer: Answer) -> None:
+    memory = assistant.answer_memory
     memory[(question, tuple(history))] = dict(answer.resolved)
     while len(memory) > MEMORY:
         memory.popitem(last=False)
 
 
-def _memory(assistant: Assistant) -> OrderedDict:
-    memory = getattr(assistant, "_answer_memory", None)
-    if memory is None:
-        memory = OrderedDict()
-        assistant._answer_memory = memory  # type: ignore[attr-defined]
-    return memory
-
-
 def carry(
-    assistant: Assistant, question: str, history: list[str], filters: Filters | None, resolve
+    assistant: Services, question: str, history: list[str], filters: Filters | None, resolve
 ) -> tuple[str, Filters | None]:
     """The question to search with and the filters, with a follow-up's context carried over.
 
@@ -66,10 +57,10 @@ def carry(
         return question, filters
     effective = contextualize(question, history)
     key = (history[-1], tuple(history[:-1]))
-    resolved = _memory(assistant).get(key)
+    resolved = assistant.answer_memory.get(key)
     if resolved is None:
         resolve(history[-1], history[:-1])
-        resolved = _memory(assistant).get(key, {})
+        resolved = assistant.answer_memory.get(key, {})
     dnr = resolved.get("diarienummer")
     if dnr and dnr not in effective:
         effective = f"{effective} ({dnr})" if not effective.endswith(")") else f"{effective[:-1]} {dnr})"

@@ -20,12 +20,12 @@ from assistent.engine import abstain, compose, converse
 from assistent.engine.features import QUESTION_FEATURES, Prepared, prepare, question_row
 from assistent.engine.kinds import CHECKED, wants
 from assistent.engine.rank import Model, load_model
-from assistent.errors import QuestionError
-from assistent.records import Answer, Filters
 from assistent.retrieve import retrieve
+from grund.errors import QuestionError
+from grund.records import Answer, Filters
 
 if TYPE_CHECKING:
-    from assistent.api import Assistant
+    from assistent.services import Services
 
 MAX_QUESTION_CHARS = 1000
 
@@ -40,7 +40,7 @@ def check_question(question: str) -> str:
 
 
 def search(
-    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+    assistant: Services, question: str, filters: Filters | None = None, history: list[str] | None = None
 ) -> Prepared:
     """Stages 1–2: retrieval (with a follow-up's context) and the candidates' features.
 
@@ -61,7 +61,7 @@ def search(
     return prepare(assistant, r, w)
 
 
-def decide(assistant: Assistant, pr: Prepared, model: Model | None = None) -> Answer:
+def decide(assistant: Services, pr: Prepared, model: Model | None = None) -> Answer:
     """Stage 3: score, abstain or clarify or compose.
 
     Args:
@@ -124,7 +124,7 @@ def _clarify(pr: Prepared, choices: list[tuple[str, int]]) -> Answer:
 
 
 def answer(
-    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None,
+    assistant: Services, question: str, filters: Filters | None = None, history: list[str] | None = None,
     model: Model | None = None,
 ) -> Answer:  # fmt: skip
     """The extractive answer to one question (no LLM).
@@ -143,7 +143,7 @@ def answer(
 
 
 def answer_stream(
-    assistant: Assistant, question: str, filters: Filters | None = None, history: list[str] | None = None
+    assistant: Services, question: str, filters: Filters | None = None, history: list[str] | None = None
 ) -> Iterator[tuple[str, Any]]:
     """Yield ("delta", text) pieces of the extractive answer, then ("answer", Answer).
 

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistent.engine.kinds import CHECKED, focus, provided
-from assistent.records import Passage, Section, Unit
-from assistent.textproc import analyze, fold, restore_diacritics, words, zipf
-from ingest.injection import find_instructions
+from grund.injection import find_instructions
+from grund.records import Passage, Section, Unit
+from grund.textproc import analyze, fold, restore_diacritics, words, zipf
 
 if TYPE_CHECKING:
-    from assistent.api import Assistant
     from assistent.retrieve import Retrieval
+    from assistent.services import Services
 
 UNIT_FEATURES: tuple[str, ...] = (
     "dense", "dense_gap", "lex", "lex_gap", "lex_context", "lex_neighbour", "kind_match", "kind_miss",
@@ -147,7 +147,7 @@ def _coverage(q: dict[str, float], terms: frozenset[str], total: float) -> float
     return sum(w for t, w in q.items() if t in terms) / total
 
 
-def prepare(assistant: Assistant, r: Retrieval, wants: list[str]) -> Prepared:
+def prepare(assistant: Services, r: Retrieval, wants: list[str]) -> Prepared:
     """Read the retrieved sections' units and compute every feature.
 
     Args:

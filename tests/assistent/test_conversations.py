@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from assistent.cli import main
 from assistent.conversations import ConversationStore, gold_drafts
-from assistent.records import Answer, Citation, Clarification, Filters
 from eval.gold import load_gold
+from grund.records import Answer, Citation, Clarification, Filters
 
 CITED = Citation(
     n=1, kommun="Strömsunds kommun", namnd="Socialnämnden", paragraf="§ 23", diarienummer="VSF.2024.8",

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistent.engine.rank import Compose, Model, choose_threshold, load_model, untrained
-from assistent.prompts import CANNOT_ANSWER
 from eval.metrics import asks_which
+from grund.prompts import CANNOT_ANSWER
 
 #: A tiny gold file over the example corpus: (question, accepted forms of each required fact).
 TINY = [
@@ -88,7 +88,7 @@ def test_follow_up_keeps_the_previous_answers_kommun_and_case(assistant):
     assert all(c.kommun == "Strömsunds kommun" for c in follow.citations)
     assert "400 kronor" in follow.answer
     # the answer's case is carried even when the previous answer is not remembered
-    assistant._answer_memory.clear()
+    assistant.answer_memory.clear()
     again = assistant.ask("och när börjar det gälla?", history=[first])
     assert again.citations and again.citations[0].diarienummer == a.citations[0].diarienummer
 
@@ -178,7 +178,7 @@ def test_lookup_by_diarienummer_describes_the_case(assistant):
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 1001])
 def test_empty_or_overlong_question_is_refused(assistant, question):
-    from assistent.errors import QuestionError
+    from grund.errors import QuestionError
 
     with pytest.raises(QuestionError):
         assistant.ask(question)

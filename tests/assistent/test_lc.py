@@ -13,7 +13,7 @@ from langchain_core.documents import Document
 from assistent.lc_chain import ask_chain
 from assistent.lc_retriever import NamndRetriever
 from assistent.lc_store import as_vectorstore
-from assistent.records import Answer, Filters
+from grund.records import Answer, Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = (

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from assistent.api import Assistant
 from assistent.cli import main
-from assistent.errors import QuestionError
 from assistent.limits import MAX_K, MAX_QUESTION_CHARS, check_k, check_question
+from grund.errors import QuestionError
 
 
 @pytest.mark.parametrize("k", [0, -5, MAX_K + 1, 2.5, True])

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from assistent.errors import ModelError
 from assistent.llm import format_sources, generate_stream, source_text
-from assistent.prompts import LLM_NO_ANSWER, LLM_UNAVAILABLE, VERIFY_FAILED
-from assistent.records import Answer, Passage
-from assistent.settings import LLMSettings
 from assistent.verify import cited_numbers, verify_answer
+from grund.errors import ModelError
+from grund.prompts import LLM_NO_ANSWER, LLM_UNAVAILABLE, VERIFY_FAILED
+from grund.records import Answer, Passage
+from grund.settings import LLMSettings
 from tests.utils import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]

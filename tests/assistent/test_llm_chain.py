@@ -26,9 +26,9 @@ from assistent.llm_budget import (
     fit_sources,
     learn_context,
 )
-from assistent.prompts import LLM_UNAVAILABLE
-from assistent.records import Answer, Passage
-from assistent.settings import LLMSettings
+from grund.prompts import LLM_UNAVAILABLE
+from grund.records import Answer, Passage
+from grund.settings import LLMSettings
 from tests.assistent.test_llm import (
     MODEL_ALIAS,
     PASSAGE,

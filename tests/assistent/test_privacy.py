@@ -1,5 +1,5 @@
 """Personnummer are masked in every answer, passage, search result and source view, and (by
-default) already in the store; settings keep them for authorised archives (assistent/privacy.py,
+default) already in the store; settings keep them for authorised archives (grund/privacy.py,
 ingest/bounds.py)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistent.api import Assistant
-from assistent.privacy import StreamMasker, mask_personnummer, mask_stream
-from assistent.prompts import PERSONNUMMER_MASK
-from assistent.records import Answer, Citation
+from grund.privacy import StreamMasker, mask_personnummer, mask_stream
+from grund.prompts import PERSONNUMMER_MASK
+from grund.records import Answer, Citation
 from ingest.pipeline import ingest_paths
 from tests.ingest.test_store import write
 
@@ -111,6 +111,6 @@ def test_masking_can_be_turned_off_for_authorised_use(tmp_path, settings, embedd
     result = assistant.search("bistånd hemtjänst Anna Andersson")
     assert PNR in result.passages[0].text
     monkeypatch.setenv("ASSISTENT_PRIVACY_MASK_PERSONNUMMER", "false")
-    from assistent.settings import Settings
+    from grund.settings import Settings
 
     assert Settings().privacy.mask_personnummer is False

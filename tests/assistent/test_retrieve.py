@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistent.records import Filters
 from assistent.retrieve import retrieve, rrf
+from grund.records import Filters
 
 
 def test_rrf_rewards_agreement_between_retrievers():
@@ -93,7 +93,7 @@ def test_configured_reranker_reorders_but_keeps_named_sections_first(corpus_sett
 
 def test_unloadable_reranker_is_a_clear_error(corpus_settings):
     from assistent.api import Assistant
-    from assistent.errors import ModelError
+    from grund.errors import ModelError
 
     retrieval = corpus_settings.retrieval.model_copy(update={"reranker": "/finns/inte/modell"})
     a = Assistant(corpus_settings.model_copy(update={"retrieval": retrieval}))

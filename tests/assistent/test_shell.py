@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from assistent.cli import main
 from assistent.limits import MAX_QUESTION_CHARS
-from assistent.records import Filters
-from assistent.settings import get_settings
 from assistent.shell import Shell
+from grund.records import Filters
+from grund.settings import get_settings
 
 AMBIGUOUS = "Vad beslutade socialnämnden om bokslut 2023?"
 FIRST = "vad beslutade socialnämnden om avgiften för hemsjukvård?"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistent.prompts import CANNOT_ANSWER
 from assistent.verify import cited_numbers, repair, verify_answer
+from grund.prompts import CANNOT_ANSWER
 
 SOURCES = [
     "Socialnämnden beslutar att avgiften för hemsjukvård höjs till 400 kronor per månad "

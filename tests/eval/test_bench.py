@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from assistent.records import Section
 from eval.bench_corpus import SECTION_REFERENCES, alter, references
 from eval.bench_report import KOMMUN_CHUNKS, TARGETS, fit_line, growth_fits, render_bench
+from grund.records import Section
 from tests.conftest import ROOT
 
 

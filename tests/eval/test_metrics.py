@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistent.records import Answer, Citation, Passage
 from eval.gold import GoldQuestion, GoldSource
 from eval.metrics import (
     LOWER_BETTER,
@@ -19,6 +18,7 @@ from eval.metrics import (
     same_label,
     score_question,
 )
+from grund.records import Answer, Citation, Passage
 
 FIL = "003_protokoll.txt"
 SRC = GoldSource(

@@ -8,8 +8,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from assistent.records import Document, ParsedDocument, Section, SectionPart
-from assistent.settings import ChunkSettings
+from grund.records import Document, ParsedDocument, Section, SectionPart
+from grund.settings import ChunkSettings
 from ingest.chunk import chunk_document, context_header
 from ingest.pipeline import parse_file
 from tests.conftest import CORPUS
@@ -24,7 +24,7 @@ def _squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def parsed_corpus(embedder):
     """Every corpus document parsed and chunked with default sizes and the real token counter."""
-    from assistent.settings import Settings
+    from grund.settings import Settings
 
     s = Settings(data_dir=Path("/nonexistent-unused"))
     out = {}
@@ -71,7 +71,7 @@ def test_small_budgets_still_respected(embedder, max_words, overlap):
 
 
 def _settings_with(max_words: int, overlap: int):
-    from assistent.settings import Settings
+    from grund.settings import Settings
 
     return Settings(data_dir=Path("/nonexistent-unused"), chunk=ChunkSettings(max_words=max_words, overlap_words=overlap))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistent.records import PageText, RawDocument
+from grund.records import PageText, RawDocument
 from ingest.clean import (
     clean_document,
     is_structural,

@@ -151,7 +151,7 @@ def test_kill_around_the_write_never_loses_the_original(tmp_path, settings, mome
         import os, signal
         from pathlib import Path
         import ingest.embed
-        from assistent.settings import get_settings, offline_env
+        from grund.settings import get_settings, offline_env
         from ingest.pipeline import ingest_paths
         from ingest.store import Store
         from tests.ingest.test_store import FakeEmbedder

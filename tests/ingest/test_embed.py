@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistent.errors import ModelError
-from assistent.settings import BUNDLED_E5, EmbeddingSettings, Settings
+from grund.errors import ModelError
+from grund.settings import BUNDLED_E5, EmbeddingSettings, Settings
 from ingest import e5convert, e5onnx
 from ingest.e5convert import FOLDER_NAME, dequantize_q4, ensure_converted
 from ingest.e5onnx import ONNX_DIR, ONNX_FP32, ONNX_INT8

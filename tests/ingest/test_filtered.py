@@ -8,9 +8,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from assistent.records import Filters
 from assistent.retrieve import _where
-from assistent.settings import Settings
+from grund.records import Filters
+from grund.settings import Settings
 from ingest.pipeline import ingest_paths
 from ingest.store import Store
 from tests.conftest import CORPUS

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistent.errors import InputFileError
-from assistent.privacy import mask_personnummer
-from assistent.settings import Settings
-from ingest.dnr import find_diarienummer, normalize_dnr, normalize_paragraf
-from ingest.injection import find_instructions
+from grund.dnr import find_diarienummer, normalize_dnr, normalize_paragraf
+from grund.errors import InputFileError
+from grund.injection import find_instructions
+from grund.privacy import mask_personnummer
+from grund.settings import Settings
 
 #: Text that looks like the documents: Swedish letters, digits, the separators of dnr and
 #: dates, §, newlines, and the odd control character or NUL.

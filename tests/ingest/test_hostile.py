@@ -13,8 +13,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from assistent.records import Document, ParsedDocument, Section
-from assistent.settings import ChunkSettings
+from grund.records import Document, ParsedDocument, Section
+from grund.settings import ChunkSettings
 from ingest.bounds import strip_controls
 from ingest.chunk import MAX_WORD_CHARS, _split_units, _windows, chunk_document
 from ingest.pipeline import ingest_paths

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from assistent.textproc import fold
+from grund.textproc import fold
 from ingest import lexical
 from ingest.lexical import FILE_NAME, MAX_SEGMENTS, LexicalIndex, fingerprint_of
 from tests.conftest import CORPUS

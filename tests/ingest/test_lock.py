@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistent.cli import main
-from assistent.errors import StoreBusyError
+from grund.errors import StoreBusyError
 from ingest.lock import holder, write_lock
 from ingest.pipeline import ingest_paths
 from ingest.store import Store
@@ -45,7 +45,7 @@ def _writer(settings, folder: Path, delay_s: float = 0.0) -> subprocess.Popen:
         f"""
         import time
         import ingest.embed
-        from assistent.settings import get_settings, offline_env
+        from grund.settings import get_settings, offline_env
         from ingest.pipeline import ingest_paths
         from tests.ingest.test_store import FakeEmbedder
 
@@ -72,7 +72,7 @@ def _holder_process(settings) -> subprocess.Popen:
     code = textwrap.dedent(
         """
         import time
-        from assistent.settings import get_settings
+        from grund.settings import get_settings
         from ingest.lock import write_lock
         with write_lock(get_settings(), "testets skrivare"):
             print("held", flush=True)

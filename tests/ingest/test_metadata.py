@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ingest.kommuner import KOMMUNER, SVERIGE, display_name
+from grund.kommuner import KOMMUNER, SVERIGE, display_name
 from ingest.metadata import detect_date, detect_doctype, detect_kommun, detect_namnd, detect_own_dnr
 from tests.conftest import CORPUS
 

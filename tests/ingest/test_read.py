@@ -9,7 +9,7 @@ import docx
 import pymupdf
 import pytest
 
-from assistent.errors import EmptyDocumentError, InputFileError, UnsupportedFileError
+from grund.errors import EmptyDocumentError, InputFileError, UnsupportedFileError
 from ingest.read import (
     NOTE_GARBLED,
     NOTE_SCAN_NO_OCR,

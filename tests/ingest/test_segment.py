@@ -7,10 +7,11 @@ import re
 
 import pytest
 
-from assistent.records import PageText, RawDocument
+from assistent.cli_tables import format_report
+from grund.dnr import normalize_dnr
+from grund.records import PageText, RawDocument
 from ingest.clean import clean_document
-from ingest.dnr import normalize_dnr
-from ingest.segment import find_parts, format_report, segment
+from ingest.segment import find_parts, segment
 from tests.conftest import CORPUS
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistent.errors import StoreError
-from assistent.records import Chunk
+from grund.errors import StoreError
+from grund.records import Chunk
 from ingest.lexical import LexicalIndex
 from ingest.pipeline import ingest_paths, parse_file
 from ingest.store import Store, chunk_metadata

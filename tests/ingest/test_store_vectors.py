@@ -53,7 +53,7 @@ def test_mutable_sets_and_ids_without_vectors(table):
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory, models_dir):
     """The example corpus with hash vectors (plumbing: rankings are checked against brute force)."""
-    from assistent.settings import Settings
+    from grund.settings import Settings
     from ingest.pipeline import ingest_paths
     from ingest.store import Store
     from tests.conftest import CORPUS
@@ -73,8 +73,8 @@ def test_large_shares_through_unfiltered_hnsw_equal_brute_force(corpus_store, mo
     the over-fetched HNSW candidates all pass the filter, carry their exact cosine, and are nearly
     all brute force's (HNSW is approximate, and Chroma builds it with threads, so not always
     every one); a share too small for the candidates to hold k of it falls back to exact scores."""
-    from assistent.records import Filters
     from assistent.retrieve import _where
+    from grund.records import Filters
 
     config = corpus_store.settings.retrieval
     monkeypatch.setattr(config, "hnsw_min_chunks", 0)

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistent.api import Assistant
-from assistent.prompts import CANNOT_ANSWER
-from assistent.records import Answer, Citation, Filters
+from grund.prompts import CANNOT_ANSWER
+from grund.records import Answer, Citation, Filters
 from web.app import create_app
 from web.deps import get_assistant
 

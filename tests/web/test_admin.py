@@ -28,7 +28,7 @@ def result_row(html: str, name: str) -> str:
 
 
 def test_admin_shows_flagged_pages(fresh, fresh_client, tmp_path):
-    from assistent.records import PageIssue
+    from grund.records import PageIssue
 
     path = tmp_path / "protokoll.txt"
     path.write_text(TXT, encoding="utf-8")

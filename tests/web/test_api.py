@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistent.records import Answer, Citation, Passage
+from grund.records import Answer, Citation, Passage
 
 QUESTION = "Vad beslutade socialnämnden i Strömsund om bokslutet för 2023?"
 

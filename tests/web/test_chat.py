@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from assistent.errors import ModelError, QuestionError
-from assistent.prompts import CANNOT_ANSWER
-from assistent.records import Filters
+from grund.errors import ModelError, QuestionError
+from grund.prompts import CANNOT_ANSWER
+from grund.records import Filters
 from tests.web.conftest import ABSTAINED
 
 HX = {"HX-Request": "true"}

@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from assistent.conversations import ConversationStore
-from assistent.records import Answer, Clarification
+from grund.records import Answer, Clarification
 from tests.web.conftest import CITED, LOCAL, FakeAssistant
 from tests.web.test_chat import HX, events
 from web.app import create_app
@@ -165,7 +165,7 @@ def test_api_docs_are_served_from_vendored_files(fake_client):
 def test_kallelse_items_carry_the_meeting_date():
     import datetime as dt
 
-    from assistent.records import Document
+    from grund.records import Document
     from web.conversation_deps import shown_answer
 
     class Store:

@@ -16,7 +16,7 @@ import pytest
 
 from assistent.api import Assistant
 from assistent.conversations import ConversationStore, gold_drafts
-from assistent.records import Clarification
+from grund.records import Clarification
 from tests.utils import serving
 from tests.web.test_e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 

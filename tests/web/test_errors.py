@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistent.api import Assistant
-from assistent.errors import StoreError
+from grund.errors import StoreError
 from web.app import create_app
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assistent.records import Answer, Citation, Passage
-from web.render import answer_html, citation_label, highlight, locate, source_url
+from grund.records import Answer, Citation, Passage
+from web.render import answer_html, chip_label, highlight, locate, source_url
 
 
 @pytest.mark.parametrize(
@@ -28,8 +28,8 @@ from web.render import answer_html, citation_label, highlight, locate, source_ur
         (Passage(fil="002.txt"), "002.txt"),
     ],
 )
-def test_citation_label_joins_present_parts(passage, label):
-    assert citation_label(passage) == label
+def test_chip_label_joins_present_parts(passage, label):
+    assert chip_label(passage) == label
 
 
 def test_source_url_carries_the_quote_and_anchor():
@@ -105,7 +105,7 @@ def test_locate_finds_a_quote_composed_of_units_sentence_by_sentence():
 
 
 def test_answer_lists_and_emphasis_render_and_document_html_stays_text():
-    from assistent.records import Answer, Citation
+    from grund.records import Answer, Citation
     from web.render import answer_html
 
     cited = Citation(n=1, kommun="K", section_id="abc-s1", text="t")
@@ -121,8 +121,8 @@ def test_answer_lists_and_emphasis_render_and_document_html_stays_text():
 
 
 def test_maybe_relevant_items_link_to_their_passages():
-    from assistent.prompts import CANNOT_ANSWER, MAYBE_RELEVANT
-    from assistent.records import Answer, Passage
+    from grund.prompts import CANNOT_ANSWER, MAYBE_RELEVANT
+    from grund.records import Answer, Passage
     from web.render import answer_html
 
     passages = [
@@ -138,7 +138,7 @@ def test_maybe_relevant_items_link_to_their_passages():
 
 
 def test_chip_labels_are_unique_within_an_answer():
-    from assistent.records import Citation
+    from grund.records import Citation
     from web.render import citation_labels
 
     base = {"kommun": "Gnesta kommun", "namnd": "Socialnämnden", "paragraf": "§ 5", "text": "t"}

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
-from assistent.records import Document
+from grund.records import Document
 from web.deps import ADMIN_COOKIE, AdminDep, AssistantDep, SettingsDep, token_matches
 from web.limits import MAX_UPLOAD_FILES
 from web.render import templates
@@ -108,8 +108,6 @@ def upload(
     filer: Annotated[list[UploadFile], File(description="en eller flera filer")],
 ):
     """Ladda upp filer och läs in dem i arkivet; resultatet anges per fil i en tabell."""
-    from ingest.pipeline import ingest_paths
-
     results: list[FileResult] = []
     if len(filer) > MAX_UPLOAD_FILES:
         results.append(
@@ -129,7 +127,7 @@ def upload(
             results.append(FileResult(name=f.filename or "(utan namn)", ok=False, message=refused or ""))
     try:
         summary = (
-            ingest_paths(list(saved), settings, progress=False, store=assistant.store, keep_parsed=True)
+            assistant.ingest(list(saved), keep_parsed=True)
             if saved
             else None
         )

@@ -1,4 +1,4 @@
-"""The JSON API beside the HTML: the same records as the CLI's --json (see assistent/records.py)."""
+"""The JSON API beside the HTML: the same records as the CLI's --json (see grund/records.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from assistent.api import SearchResult
 from assistent.limits import MAX_HISTORY, MAX_K, MAX_QUESTION_CHARS
-from assistent.records import Answer, Chunk, Document, Filters, Section
+from grund.records import Answer, Chunk, Document, Filters, Section
 from web.deps import AssistantDep
 
 router = APIRouter(prefix="/api", tags=["api"])

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from assistent.errors import NotFoundError
-from assistent.records import Filters
+from grund.errors import NotFoundError
+from grund.records import Filters
 from web.deps import AssistantDep
 from web.errors import wants_fragment
 from web.render import templates

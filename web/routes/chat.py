@@ -20,8 +20,8 @@ from markupsafe import escape
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from assistent.conversations import Conversation, Turn
-from assistent.errors import AssistentError, NotFoundError
-from assistent.records import Answer, Filters
+from grund.errors import AssistentError, NotFoundError
+from grund.records import Answer, Filters
 from web.conversation_deps import ConversationsDep, owner_of, owns, remember_owner, shown_answer
 from web.deps import AssistantDep
 from web.errors import describe, wants_fragment

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from assistent.conversations import MAX_COMMENT_CHARS, MAX_TITLE_CHARS, Conversation, ConversationStore, Turn
-from assistent.errors import NotFoundError
+from grund.errors import NotFoundError
 from web.conversation_deps import ConversationsDep, owner_of, require_owner
 from web.errors import wants_fragment
 from web.render import templates

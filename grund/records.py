@@ -113,7 +113,7 @@ class Section(BaseModel):
     paragraf: str | None = Field(None, description="display form, '§ 23'")
     paragraf_nr: int | None = None
     diarienummer: str | None = Field(None, description="display form without filing code")
-    dnr_norm: str | None = Field(None, description="normalised for lookup (see ingest.dnr)")
+    dnr_norm: str | None = Field(None, description="normalised for lookup (see grund.dnr)")
     rubrik: str | None = None
     heading_path: list[str] = Field(default_factory=list, description="enclosing headings, outermost first")
     datum: dt.date | None = Field(None, description="the section's own date (tjänsteskrivelse) if any")
@@ -144,7 +144,7 @@ UnitKind = Literal["sentence", "row", "label", "item", "heading"]
 class Unit(BaseModel):
     """The smallest piece an answer is made of: a sentence, a table row read with its column
     names, a "label: value" line, a list item, a heading. Built once at ingest
-    (assistent.engine.units) and stored beside the section with its own passage embedding."""
+    (grund.units) and stored beside the section with its own passage embedding."""
 
     text: str = Field(description="as shown in an answer; a table row reads 'Kolumn: värde; …'")
     kind: UnitKind = "sentence"
@@ -209,6 +209,20 @@ class Passage(BaseModel):
     warning: str | None = Field(
         None, description="set when the text addresses an AI assistant with instructions (prompt injection)"
     )
+
+
+class SearchResult(BaseModel):
+    """What ``Assistant.search`` returns: the query and its ranked passages."""
+
+    query: str
+    passages: list[Passage] = Field(default_factory=list)
+
+
+def citation_label(p: Passage) -> str:
+    """'Strömsunds kommun · Socialnämnden · 2024-02-21 · § 23 · VSF.2024.8' (missing parts left
+    out; empty when the passage has none of them). The one label answers, sources and chips use."""
+    bits = [p.kommun, p.namnd, p.datum.isoformat() if p.datum else None, p.paragraf, p.diarienummer]
+    return " · ".join(b for b in bits if b)
 
 
 class Citation(Passage):

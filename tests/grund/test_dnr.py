@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.dnr import find_diarienummer, format_paragraf, looks_like_dnr, normalize_dnr, normalize_paragraf
+from grund.dnr import find_diarienummer, format_paragraf, looks_like_dnr, normalize_dnr, normalize_paragraf
 
 
 @pytest.mark.parametrize(

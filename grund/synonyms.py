@@ -3,7 +3,7 @@
 Each group lists ways of saying the same thing in nämnd documents; a question
 that uses one of them also searches for the others. General municipal vocabulary
 (the terms of SoL, LSS, HSL and kommunal budget work), not tuned to any corpus.
-Matching is on stems of the folded words (see assistent.textproc), so inflected
+Matching is on stems of the folded words (see grund.textproc), so inflected
 forms ("försörjningsstödet", "socialnämndens") trigger their group as well.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from assistent.textproc import analyze
+from grund.textproc import analyze
 
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     # socialtjänst: ekonomi och bistånd
@@ -107,7 +107,7 @@ def alternatives(stem: str) -> tuple[tuple[str, ...], ...]:
     says the same thing in other words.
 
     Args:
-        stem: the folded stem of one word (assistent.textproc.analyze, no compounds).
+        stem: the folded stem of one word (grund.textproc.analyze, no compounds).
     """
     out: list[tuple[str, ...]] = []
     for stem_group in _stem_groups():

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from assistent.prompts import PERSONNUMMER_MASK
+from grund.prompts import PERSONNUMMER_MASK
 
 _PNR = re.compile(r"(?<![\d+\-])((?:19|20)?)(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})(?![\d])")
 #: Field names that hold ids, hashes or paths: never personal text, never masked.

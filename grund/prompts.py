@@ -36,7 +36,7 @@ INJECTION_PASSAGE_WARNING = (
     "Stycket innehåller text som ser ut som instruktioner till en AI-assistent; det återges som "
     "dokumenttext, inte som fakta."
 )
-#: What a personnummer or samordningsnummer is shown as (assistent/privacy.py).
+#: What a personnummer or samordningsnummer is shown as (grund/privacy.py).
 PERSONNUMMER_MASK = "[personnummer]"
 STORE_BUSY = (
     "Arkivet skrivs redan av en annan körning{holder}. Vänta tills den är klar och försök igen; "

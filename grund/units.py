@@ -10,7 +10,7 @@ section text ──► logical lines (PDF line breaks joined once, here) ──�
   project (``split_sentences``: "t.ex. barn" and "kl. 15.30" do not end a sentence).
 
 Only records and textproc are needed, so ingest can import it without importing the
-answer engine (the import direction stays ingest → assistent.engine.units).
+answer engine (the import direction stays ingest → grund.units).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistent.records import PartKind, Section, Unit
-from assistent.textproc import is_stopword
+from grund.records import PartKind, Section, Unit
+from grund.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
 UNITS_VERSION = 3

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from assistent.records import Chunk, ParsedDocument
+from grund.records import Chunk, ParsedDocument
 
 _PATTERNS = [
     r"\b(?:ignorera|glöm|strunta\s+i|bortse\s+från)\s+(?:alla\s+|dina\s+|de\s+)?"

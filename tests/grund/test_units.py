@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistent.engine.units import build_units, logical_lines, read_row, split_sentences
-from assistent.records import Section, SectionPart
+from grund.records import Section, SectionPart
+from grund.units import build_units, logical_lines, read_row, split_sentences
 
 
 def _section(text: str, parts: list[SectionPart] | None = None) -> Section:
@@ -80,7 +80,7 @@ def test_units_keep_the_part_they_lie_in():
 
 def test_units_of_a_real_finnish_swedish_protocol(tmp_path):
     """A real document other than the example corpus: a Nykarleby protocol page (garbled text layer)."""
-    from assistent.settings import Settings
+    from grund.settings import Settings
     from ingest.clean import clean_document
     from ingest.read import read_file
     from ingest.segment import segment

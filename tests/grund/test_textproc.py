@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from assistent.textproc import analyze, fold, is_stopword, restore_diacritics, split_compound, stem, words
+from grund.textproc import analyze, fold, is_stopword, restore_diacritics, split_compound, stem, words
 from tests.conftest import CORPUS
 
 
