@@ -74,7 +74,7 @@ class FieldEvidence(BaseModel):
     field: MetaField
     value: str | None = Field(None, description="the value taken (None: left empty)")
     line: str | None = Field(None, description="the line of the document it was read from")
-    confidence: float = Field(0.0, description="0-1; below ingest.metadata.MIN_CONFIDENCE the field is left empty")
+    confidence: float = Field(0.0, description="0-1; below ingest.metadata_evidence.MIN_CONFIDENCE the field is left empty")
     flagged: bool = Field(False, description="left empty because the evidence was weak; shown by ingest --report")
 
 

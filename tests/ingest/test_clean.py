@@ -14,8 +14,8 @@ from ingest.clean import (
     normalise_tables,
     normalise_unicode,
     remove_repeated_lines,
-    repair_ligatures,
 )
+from ingest.ligatures import repair_ligatures
 from ingest.read import read_file
 from tests.conftest import CORPUS, FIXTURES
 

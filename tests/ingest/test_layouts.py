@@ -141,7 +141,7 @@ def test_organ_named_only_in_table_rows_is_left_empty_and_flagged(settings):
     ],
 )
 def test_read_organ(text, organ):
-    from ingest.metadata import read_organ
+    from ingest.metadata_evidence import read_organ
 
     assert read_organ(text).value == organ
 
@@ -155,7 +155,7 @@ def test_read_organ(text, organ):
     ],
 )
 def test_read_date(text, doctype, datum):
-    from ingest.metadata import detect_date
+    from ingest.metadata_evidence import detect_date
 
     assert detect_date(text, doctype) == datum
 

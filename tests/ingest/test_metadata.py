@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from grund.kommuner import KOMMUNER, SVERIGE, display_name
-from ingest.metadata import detect_date, detect_doctype, detect_kommun, detect_namnd, detect_own_dnr
+from ingest.metadata import detect_doctype, detect_kommun, detect_own_dnr
+from ingest.metadata_evidence import detect_date, detect_namnd
 from tests.conftest import CORPUS
 
 
