@@ -37,9 +37,21 @@ _REST_OF_SENTENCE = re.compile(r"[^.!?\n]*[.!?]?")
 _MAX_QUOTES, _MAX_QUOTE_CHARS = 3, 300
 
 
+#: Every pattern above needs one of these words (casefolded, as IGNORECASE matches): a text
+#: without any cannot match, and is not scanned. ~1 chunk in 10 has one ("svara" in "ansvarar");
+#: the scan cost ~0.3 ms per 750-character chunk, 10 ms per search result at 100× the corpus.
+_NEEDED = (
+    "ignorera", "glöm", "strunta", "bortse", "svara", "ai", "assistent", "språkmodell", "chattbot", "chatbot",
+    "instruktion", "prompt", "ignore", "disregard", "you",
+)  # fmt: skip
+
+
 def find_instructions(text: str) -> list[str]:
     """The sentences of ``text`` that address an assistant with instructions (at most three)."""
     if not text:
+        return []
+    folded = text.casefold().replace("ı", "i")  # IGNORECASE also lets a dotless ı match i; casefold keeps it
+    if not any(word in folded for word in _NEEDED):
         return []
     found: list[str] = []
     for m in _INSTRUCTION.finditer(text):

@@ -260,7 +260,11 @@ class LexicalIndex(QuerySide):
                 nz = nz[cached[1][nz]]
             elif len(allowed_ids) < nz.size or isinstance(allowed_ids, frozenset):
                 mask = np.zeros(len(self._all_ids), dtype=bool)
-                mask[[self._pos[c] for c in allowed_ids if c in self._pos]] = True
+                rows_in = getattr(allowed_ids, "rows_in", None)  # a filter's ChunkSet (ingest/store_filters.py)
+                if rows_in is not None:
+                    mask[rows_in(self, self._pos)] = True
+                else:
+                    mask[[self._pos[c] for c in allowed_ids if c in self._pos]] = True
                 if isinstance(allowed_ids, frozenset):
                     if len(self._masks_of) >= MASK_CACHE_SIZE:
                         self._masks_of.pop(next(iter(self._masks_of)))

@@ -41,17 +41,15 @@ from typing import Any
 import numpy as np
 
 from grund.errors import StoreError
-from grund.records import Chunk, Document, Filters, ParsedDocument, Section
+from grund.records import Chunk, Document, ParsedDocument, Section
 from grund.settings import Settings
 from ingest.lexical import LexicalIndex
+from ingest.store_filters import ChunkColumns, ChunkFilters
 from ingest.store_search import SearchIndexes
 from ingest.store_units import UnitsTable
 from ingest.vectors import CHROMA_STEP, VectorTable, chroma_client, chunk_metadata, forget_chroma_client
 
 __all__ = ["Store", "chroma_client", "chunk_metadata", "file_sha256", "forget_chroma_client"]
-
-#: Filters whose chunk ids (and their positions in BM25 and the vector table) are kept.
-_FILTER_CACHE_SIZE = 32
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -94,10 +92,11 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-class Store(SearchIndexes, UnitsTable):
+class Store(SearchIndexes, ChunkFilters, UnitsTable):
     """Documents, sections and chunks of one collection (embedding model + chunking).
 
-    Search over its indexes is in ingest/store_search.py, the answer units in
+    Search over its indexes is in ingest/store_search.py, filters and facets in
+    ingest/store_filters.py, the answer units in
     ingest/store_units.py, Chroma plumbing and the exact vector table in ingest/vectors.py.
     """
 
@@ -116,6 +115,8 @@ class Store(SearchIndexes, UnitsTable):
         # every chunk's vector, for exact filtered search (exact_dense_search); loaded on first use
         self._vectors: VectorTable | None = None
         self._filter_ids: dict[str, frozenset[str]] = {}  # chunk_ids_where, until the next write
+        self._columns: ChunkColumns | None = None  # every chunk's filter fields (ingest/store_filters.py)
+        self._chroma_n: int | None = None  # vectors in Chroma, counted once per generation
         self._facets: tuple[tuple, dict[str, Any]] | None = None
         self._generation = self.get_meta("generation")
 
@@ -148,8 +149,7 @@ class Store(SearchIndexes, UnitsTable):
             return False
         self._generation = stamp
         self._lexical = None
-        self._vectors = None
-        self._filter_ids = {}
+        self._drop_search_caches()
         self._facets = None
         self._reopen_chroma()
         return True
@@ -157,6 +157,7 @@ class Store(SearchIndexes, UnitsTable):
     def _reopen_chroma(self) -> None:
         forget_chroma_client(self.settings)
         self._collection = None
+        self._chroma_n = None
 
     def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[tuple]:
         with self._lock:
@@ -231,41 +232,6 @@ class Store(SearchIndexes, UnitsTable):
     def chunk_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM chunks ORDER BY id")]
 
-    def chunk_ids_where(self, filters: Filters) -> frozenset[str] | None:
-        """Chunk ids that pass the filters; None when there are no filters (= all).
-
-        Kept per filter until the next write (users filter on the same few kommuner and
-        nämnder), and the same set object is returned each time, so BM25 and the dense
-        search keep their position look-ups for it too (``LexicalIndex.search``,
-        ``exact_dense_search``): at 100× one look-up of ~10k ids cost ~40 ms on a busy machine.
-        """
-        key = filters.model_dump_json()
-        cached = self._filter_ids.get(key)
-        if cached is not None:
-            return cached
-        ids = self._chunk_ids_where(filters)
-        if ids is not None:
-            if len(self._filter_ids) >= _FILTER_CACHE_SIZE:
-                self._filter_ids.pop(next(iter(self._filter_ids)))
-            self._filter_ids[key] = ids
-        return ids
-
-    def _chunk_ids_where(self, filters: Filters) -> frozenset[str] | None:
-        clauses, args = [], []
-        for col in ("kommun", "namnd", "dokumenttyp"):
-            if getattr(filters, col):
-                clauses.append(f"{col} = ?")
-                args.append(getattr(filters, col))
-        if filters.date_from:
-            clauses.append("datum >= ?")
-            args.append(filters.date_from.isoformat())
-        if filters.date_to:
-            clauses.append("datum <= ?")
-            args.append(filters.date_to.isoformat())
-        if not clauses:
-            return None
-        return frozenset(r[0] for r in self._rows(f"SELECT id FROM chunks WHERE {' AND '.join(clauses)}", args))
-
     def sources(self) -> list[tuple[str, str]]:
         return self._rows("SELECT path, document_id FROM sources ORDER BY path")
 
@@ -329,8 +295,7 @@ class Store(SearchIndexes, UnitsTable):
         for i in range(0, len(stale), step):
             self.collection.delete(ids=stale[i : i + step])
         self._lexical = None
-        self._vectors = None
-        self._filter_ids = {}
+        self._drop_search_caches()
 
     def get_meta(self, key: str) -> str | None:
         rows = self._rows("SELECT value FROM meta WHERE key = ?", [key])
@@ -368,8 +333,7 @@ class Store(SearchIndexes, UnitsTable):
             cur.execute("COMMIT")
         self.collection.delete(where={"document_id": doc_id})
         self._lexical = None
-        self._vectors = None
-        self._filter_ids = {}
+        self._drop_search_caches()
 
     def _drop_if_orphaned(self, doc_id: str) -> bool:
         if self._rows("SELECT 1 FROM sources WHERE document_id = ?", [doc_id]):
@@ -411,28 +375,6 @@ class Store(SearchIndexes, UnitsTable):
         """The stored copy of a document's original file, if there is one."""
         dest = self.settings.files_dir / f"{doc.sha256}{Path(doc.fil).suffix.lower()}"
         return dest if dest.is_file() else None
-
-    def facets(self) -> dict[str, Any]:
-        """What the store holds, for filters: kommuner, nämnder, document types, date span.
-
-        Cached until the next write: every question asks for it, and parsing every
-        document's JSON per question cost ~10 ms at 100× the example corpus.
-        """
-        stamp = self._rows("SELECT COUNT(*), MAX(ingested_at), GROUP_CONCAT(id) FROM documents")[0]
-        if self._facets is None or self._facets[0] != stamp:
-            self._facets = (stamp, self._compute_facets())
-        return self._facets[1]
-
-    def _compute_facets(self) -> dict[str, Any]:
-        docs = [d for d, *_ in self.list_documents()]
-        dates = [d.datum for d in docs if d.datum]
-        return {
-            "kommuner": sorted({d.kommun for d in docs if d.kommun}),
-            "namnder": sorted({d.namnd for d in docs if d.namnd}),
-            "dokumenttyper": sorted({d.dokumenttyp for d in docs}),
-            "date_min": min(dates) if dates else None,
-            "date_max": max(dates) if dates else None,
-        }
 
     def stats(self) -> dict[str, int]:
         return {

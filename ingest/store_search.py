@@ -44,6 +44,7 @@ class SearchIndexes:
         _lexical: LexicalIndex | None
         _lexical_base: LexicalIndex | None
         _vectors: VectorTable | None
+        _chroma_n: int | None
 
         @property
         def collection(self) -> Any: ...
@@ -112,7 +113,7 @@ class SearchIndexes:
 
         for attempt in range(_CHROMA_TRIES):
             try:
-                n = self.collection.count()
+                n = self._chroma_size()
                 if n == 0:
                     return []
                 res = self.collection.query(
@@ -125,6 +126,13 @@ class SearchIndexes:
                 self._reopen_chroma()
                 time.sleep(0.05 * attempt)
         return []
+
+    def _chroma_size(self) -> int:
+        """Vectors in the collection, counted once per generation (~8 ms a count at 100×; Chroma
+        answers fewer than ``n_results`` when it holds fewer, so a count is needed only for 0)."""
+        if not self._chroma_n:
+            self._chroma_n = self.collection.count()
+        return self._chroma_n
 
     def vector_table(self) -> VectorTable:
         """Every chunk's vector as one float32 matrix, loaded on first use (ingest/vectors.py)."""

@@ -67,6 +67,47 @@ def test_filtered_search_equals_brute_force(corpus_store):
             assert all(a >= b for (_, a), (_, b) in zip(hits, hits[1:], strict=False))
 
 
+def _sql_ids_where(store: Store, f: Filters) -> set[str]:
+    """The same filter as SQL over the chunks table (the store's way before the filter columns)."""
+    clauses, args = [], []
+    for col in ("kommun", "namnd", "dokumenttyp"):
+        if getattr(f, col):
+            clauses.append(f"{col} = ?")
+            args.append(getattr(f, col))
+    if f.date_from:
+        clauses.append("datum >= ?")
+        args.append(f.date_from.isoformat())
+    if f.date_to:
+        clauses.append("datum <= ?")
+        args.append(f.date_to.isoformat())
+    return {r[0] for r in store._rows(f"SELECT id FROM chunks WHERE {' AND '.join(clauses)}", args)}
+
+
+def test_filter_columns_pass_what_sql_passes(corpus_store):
+    """The vectorised filter columns (ingest/store_filters.py) pass exactly the chunks SQL would,
+    and the positions they hand to BM25 and the vector table are those chunks'."""
+    undated = corpus_store._rows("SELECT COUNT(*) FROM chunks WHERE datum IS NULL")[0][0]
+    cases = [
+        *filter_cases(corpus_store),
+        Filters(kommun="Ingenstans kommun"),
+        Filters(dokumenttyp="protokoll", date_to=dt.date(2030, 1, 1)),
+        Filters(date_from=dt.date(1990, 1, 1)),
+        Filters(namnd=corpus_store.facets()["namnder"][-1], date_from=dt.date(2023, 6, 1), date_to=dt.date(2024, 6, 1)),
+    ]
+    for f in cases:
+        got = corpus_store.chunk_ids_where(f)
+        assert got is not None and set(got) == _sql_ids_where(corpus_store, f), f
+    assert corpus_store.chunk_ids_where(Filters()) is None
+    table = corpus_store.vector_table()
+    allowed = corpus_store.chunk_ids_where(cases[0])
+    assert list(table.rows_of(allowed)) == sorted(table.pos[c] for c in allowed)
+    index = corpus_store.lexical()
+    assert list(allowed.rows_in(index, index._pos)) == sorted(index._pos[c] for c in allowed)
+    # an undated chunk passes no date bound, as in SQL (the corpus may date every chunk)
+    everything = corpus_store.chunk_ids_where(Filters(date_from=dt.date(1, 1, 1)))
+    assert len(everything) == len(corpus_store.chunk_ids()) - undated
+
+
 def test_chroma_path_agrees_on_a_small_store(corpus_store, settings):
     """The old path (exact_filter_max=0: Chroma's filtered HNSW) finds the same chunks here."""
     chroma_only = settings.model_copy(
