@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from assistent.cli import main
 from grund.settings import EmbeddingSettings, Settings
-from ingest.embed import ONNX_BATCH, get_embedder
+from ingest.embed import get_embedder
+from ingest.encoder_onnx import ONNX_BATCH
 
 #: A protokoll of 20 §§: 20 chunks, so the onnx model runs three batches (8 + 8 + 4).
 PROTOKOLL = "Protokoll\nSocialnämnden\nSammanträdesdatum 2024-03-12\nTestby kommun\n\n" + "\n\n".join(
