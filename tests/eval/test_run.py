@@ -82,7 +82,7 @@ def test_parse_threshold(spec, parsed):
     ("spec", "fails"), [("hit@5=0.5", False), ("hit@5=0.8", True), ("false_abstention=0.1", True)]
 )
 def test_check_thresholds(spec, fails):
-    from eval.run import EvalRun, SystemReport
+    from eval.run_report import EvalRun, SystemReport
 
     report = SystemReport(name="assistant", overall={"hit@5": 0.75, "false_abstention": 0.2}, by_kind={},
                           search_ms={}, ask_ms={}, build_seconds=0)  # fmt: skip
