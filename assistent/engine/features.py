@@ -41,12 +41,12 @@ UNIT_FEATURES: tuple[str, ...] = (
 QUESTION_FEATURES: tuple[str, ...] = (
     "top_score", "top_lex", "top_dense", "section_coverage", "missing_rare", "kind_gap", "organ_gap",
     "best_lex", "kind_top", "organ_decision", "unknown_word", "missing_year", "missing_share", "exact",
-    "kind_lex",
+    "kind_lex", "kind_miss_rare",
 )  # fmt: skip
 #: A question word rarer than this (Zipf) that no chunk of the archive holds is "unknown".
 SPECIFIC_ZIPF = 3.5
 #: Question features that depend on the unit scores, filled in by ``question_row``.
-DYNAMIC = ("top_score", "best_lex", "kind_top", "kind_lex")
+DYNAMIC = ("top_score", "best_lex", "kind_top", "kind_lex", "kind_miss_rare")
 #: Best-scored units whose kinds count for ``kind_top``.
 KIND_TOP_UNITS = 5
 # A decision reported as made: "Kommunfullmäktige fastställde …", "… beslutade den 3 maj".
@@ -344,4 +344,26 @@ def question_row(pr: Prepared, scores: np.ndarray) -> np.ndarray:
     lex = pr.X[:, UNIT_FEATURES.index("lex")]
     giving = [j for j, c in enumerate(pr.candidates) if set(c.provides) & set(checked)] if checked else list(range(len(lex)))
     q[QUESTION_FEATURES.index("kind_lex")] = float(max((lex[j] for j in giving), default=0.0))
+    q[QUESTION_FEATURES.index("kind_miss_rare")] = _kind_miss_rare(pr, giving if checked else [int(i) for i in top])
     return q
+
+
+def _kind_miss_rare(pr: Prepared, giving: list[int]) -> float:
+    """The weight of the heaviest question word that even the best unit giving the wanted kind
+    lacks, read with its neighbours, heading and lead-in (1 when no unit gives the kind).
+
+    Worked example: "Hur mycket bidrar SISU till renoveringen av Brogårdsvallen?" wants an
+    amount; the amount units ("… maximalt 400 000 kronor") sit beside Brogårdsvallen and
+    renovering but never beside SISU, so SISU's weight is missing: a near miss, not an answer.
+    """
+    q_terms = question_terms(pr.retrieval)
+    if not giving or not q_terms:
+        return 1.0 if not giving else 0.0
+    best = 1.0
+    for j in giving:
+        c = pr.candidates[j]
+        near = [pr.candidates[k].unit.text for k in (j - 1, j, j + 1)
+                if 0 <= k < len(pr.candidates) and pr.candidates[k].section is c.section]  # fmt: skip
+        present = terms_of(" ".join([*near, c.section.rubrik or "", c.unit.lead or ""]))
+        best = min(best, max((w for t, w in q_terms.items() if t not in present), default=0.0) / 4)
+    return float(best)

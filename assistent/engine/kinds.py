@@ -199,15 +199,24 @@ def focus(question: str) -> str | None:
 _FOCUS_MAX_ZIPF = 5.5
 
 
+#: Endings of a verb's forms after its infinitive's stem (öka → ökar, ökas, ökade, ökat; höja → höjer,
+#: höjs, höjde, höjdes, höjt), the infinitive's final a dropped.
+_VERB_ENDINGS = ("ar", "er", "r", "as", "s", "ade", "ades", "de", "des", "te", "tes", "at", "t")
+
+
 def _noun_like(word: str) -> bool:
-    """The thing counted is a noun: not a very common word, not a present-tense verb ("ökar" → öka)."""
+    """The thing counted is a noun: not a very common word, not a form of a verb whose lemma
+    simplemma gives as an infinitive ("ökar", "höjs", "minskade" → öka, höja, minska).
+    A noun whose lemma ends in -a keeps its own endings ("kronor" → krona: -or is no verb ending)."""
     import simplemma
 
     spelt = restore_diacritics(word)
     if zipf(spelt) >= _FOCUS_MAX_ZIPF:
         return False
     lemma = simplemma.lemmatize(spelt, lang="sv")
-    return not (lemma.endswith("a") and spelt == lemma + "r")
+    if not lemma.endswith("a") or spelt == lemma:
+        return True
+    return not any(spelt == lemma[:-1] + e for e in _VERB_ENDINGS)
 
 
 def _near(text: str, kind: str, stem: str) -> bool:

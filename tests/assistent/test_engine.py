@@ -79,6 +79,28 @@ def test_a_kommun_not_in_the_store_is_abstained_on(assistant):
     assert a.abstained and "Malmö" in a.answer and not a.citations
 
 
+@pytest.mark.parametrize(
+    ("answered", "near_miss"),
+    [
+        ("Hur mycket höjs avgiften för hemsjukvård i Strömsund?", "Hur mycket höjs avgiften för färdtjänst i Strömsund?"),
+        ("Hur många ungdomar feriearbetade i Strömsund sommaren 2023?", "Hur många pensionärer feriearbetade i Strömsund sommaren 2023?"),
+    ],
+)
+def test_a_wanted_kind_found_only_beside_other_words_counts_as_a_near_miss(assistant, answered, near_miss):
+    """kind_miss_rare: the unit giving the amount/count must stand beside the question's heaviest word."""
+    from assistent.engine.core import search
+    from assistent.engine.features import QUESTION_FEATURES, question_row
+
+    model = load_model()
+    i = QUESTION_FEATURES.index("kind_miss_rare")
+
+    def feature(question: str) -> float:
+        pr = search(assistant, question)
+        return float(question_row(pr, model.unit_scores(pr.X))[i])
+
+    assert feature(answered) < 0.25 < feature(near_miss)
+
+
 def test_follow_up_keeps_the_previous_answers_kommun_and_case(assistant):
     first = "vad beslutade socialnämnden om avgiften för hemsjukvård?"
     a = assistant.ask(first)
