@@ -31,10 +31,11 @@ from eval.gold import GoldQuestion, load_gold
 from eval.metrics import facts_present, score_question
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Every bundled gold file (all are dev sets now: each was scored once blind, then used).
+#: Every bundled gold file (all are dev sets now: each blind one was scored once, then used).
 DEFAULT_GOLDS = [
     ROOT / "eval" / f
-    for f in ("dev_questions.jsonl", "heldout_questions.jsonl", "heldout2_questions.jsonl", "blind3_questions.jsonl")
+    for f in ("dev_questions.jsonl", "heldout_questions.jsonl", "heldout2_questions.jsonl", "blind3_questions.jsonl",
+              "blind4_questions.jsonl")
 ]
 #: Composition parameters tried (share, max_units, window, passage_window, passages), and clarify_share.
 GRID = [(s, m, w, pw, n) for s in (0.25, 0.5) for m in (4, 8) for w in (1, 2) for pw in (-1, 3, 99) for n in (1, 2)
