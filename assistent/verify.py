@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from grund.dnr import find_diarienummer
 from grund.prompts import CANNOT_ANSWER
 from grund.textproc import MONTHS, fold
+from grund.units import split_sentences
 
 # one source "[2]" or several "[1, 3]"; "[1][2]" is two matches
 _CITE = re.compile(r"\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 # citations written after the full stop ("kronor. [1]", "kronor.[1]") belong to that sentence
 _CITE_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d{1,2}(?:\s*,\s*\d{1,2})*\])+)")
-_SENT = re.compile(r"(?<=[.!?])\s+")
 # "1. ", "2) ", "- " at the start of a list item: numbering, not a claim
 _LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•–])\s+")
 # numbers with Swedish decimal comma and thousands spaces (space, no-break space, narrow
@@ -46,16 +46,16 @@ _STEM = 5
 
 
 def _normalise(answer: str) -> str:
-    """'höjs till 400 kronor. [1]' → 'höjs till 400 kronor [1].', so sentences split cleanly."""
-    return _CITE_AFTER_STOP.sub(r" \2\1", answer.strip())
+    """'höjs till 400 kronor. [1]' → 'höjs till 400 kronor [1].', so sentences split cleanly;
+    runs of spaces become one, so every sentence ``_sentences`` gives is a substring."""
+    return re.sub(r"[ \t]+", " ", _CITE_AFTER_STOP.sub(r" \2\1", answer.strip()))
 
 
 def _sentences(text: str) -> Iterator[str]:
-    """Sentences line by line, list markers left out (they are substrings of ``text``)."""
+    """Sentences line by line, list markers left out (substrings of a ``_normalise``d text), cut by
+    the project's one splitter: "kl. 14.00", "t.ex." and "bl.a." do not end a sentence."""
     for line in text.splitlines():
-        for sentence in _SENT.split(_LIST_MARK.sub("", line)):
-            if sentence.strip():
-                yield sentence.strip()
+        yield from split_sentences(_LIST_MARK.sub("", line))
 
 
 def _content(text: str) -> set[str]:

@@ -124,3 +124,16 @@ def test_repair_removes_the_marker_of_a_dropped_list_item():
     )
     fixed = repair(answer, verify_answer(answer, SOURCES))
     assert fixed == "Nämnden beslutade:\n1. Avgiften höjs till 400 kronor [1]."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Sammanträdet hölls den 21 februari 2024 kl. 14.00 i Kommunhuset [2].",
+        "Nämnden höjer bl.a. avgiften för hemsjukvård till 400 kronor per månad [1].",
+    ],
+)
+def test_an_abbreviation_does_not_end_the_sentence_and_leave_half_of_it_unsourced(answer):
+    sources = [SOURCES[0], SOURCES[1].replace("2024.", "2024 kl. 14.00 i Kommunhuset.")]
+    v = verify_answer(answer, sources)
+    assert v.ok, v.reason
