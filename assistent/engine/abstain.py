@@ -56,5 +56,6 @@ def abstention(
         lines.append("Inget av de närmaste avsnitten anger " + " eller ".join(named[:2]) + ".")
     if r.passages:
         lines += ["", MAYBE_RELEVANT]
-        lines += [f"- {citation_label(p)}{' · ' + p.rubrik if p.rubrik else ''}" for p in r.passages[:3]]
+        near = [f"- {citation_label(p)}{' · ' + p.rubrik if p.rubrik else ''}" for p in r.passages]
+        lines += list(dict.fromkeys(near))[:3]  # two chunks of one section are one near miss
     return Answer(question=r.question, answer="\n".join(lines), abstained=True, passages=r.passages)

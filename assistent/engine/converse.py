@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistent.engine.features import Prepared, log_odds
+from assistent.engine.features import Prepared, log_odds, question_terms, terms_of
 from assistent.engine.rank import Compose
 from assistent.query import contextualize, is_followup, parse_query
 from grund.records import Clarification, Filters
@@ -87,7 +87,28 @@ def clarification(pr: Prepared, scores: np.ndarray, params: Compose) -> list[tup
     if top <= 0:
         return []
     close = [(k, i) for k, i in best.items() if logit[i] >= params.clarify_share * top]
+    if len(close) >= 2:
+        # a kommun whose documents lack a rare word of the question that the best kommun's hold
+        # ("Brogårdsvallen") is no reading of the question, however well its unit scores
+        held = _rare_terms_held(pr)
+        first = held.get(close[0][0], frozenset())
+        close = [close[0], *[(k, i) for k, i in close[1:] if first <= held.get(k, frozenset())]]
     return close[:MAX_CHOICES] if len(close) >= 2 else []
+
+
+#: A question term this heavy (features.term_weight: 1 common … 4 rare) names the thing asked about.
+RARE_WEIGHT = 3.0
+
+
+def _rare_terms_held(pr: Prepared) -> dict[str, frozenset[str]]:
+    """Per kommun, the question's rare terms that its candidate sections (text and headings) hold."""
+    rare = {t for t, w in question_terms(pr.retrieval).items() if w >= RARE_WEIGHT}
+    out: dict[str, set[str]] = {}
+    for s, p, _ in pr.sections:
+        if p.kommun:
+            found = rare & (terms_of(s.text) | terms_of(" ".join([*s.heading_path, s.rubrik or ""])))
+            out.setdefault(p.kommun, set()).update(found)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def clarify_items(pr: Prepared, choices: list[tuple[str, int]], numbers: list[int]) -> list[Clarification]:

@@ -51,14 +51,18 @@ def test_training_on_a_tiny_gold_file_beats_the_untrained_baseline_on_held_out_q
     assert _mrr(trained, test) > _mrr(zero, test)
 
 
-def test_threshold_trades_abstentions_against_false_abstentions():
+def test_threshold_abstains_most_within_the_false_abstention_budget():
     p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9])
     y = np.array([0, 0, 0, 1, 1, 1, 1])
     t = choose_threshold(p, y)
-    assert 0.3 < t < 0.6
-    # a costly false abstention keeps the threshold below an answerable question's score
-    t2 = choose_threshold(np.array([0.1, 0.5, 0.4, 0.9]), np.array([0, 0, 1, 1]), false_cost=10)
-    assert t2 <= 0.4
+    assert 0.3 < t < 0.6  # all three unanswerable, no answerable one
+    # overlapping scores: with 20 answerable questions one of them (5 %) may be abstained on, not two
+    pos = np.linspace(0.3, 0.95, 20)
+    p2 = np.concatenate([[0.1, 0.32, 0.36, 0.5], pos])
+    y2 = np.concatenate([np.zeros(4), np.ones(20)])
+    t2 = choose_threshold(p2, y2, max_false=0.05)
+    assert ((pos < t2).sum(), (p2[:4] < t2).sum()) == (1, 2)
+    assert choose_threshold(p2, y2, max_false=0.0) < 0.3
 
 
 def test_engine_abstains_below_the_threshold_and_answers_above_it(assistant):
