@@ -141,6 +141,19 @@ def test_a_question_naming_its_kommun_is_never_clarified(assistant):
     assert not decide(assistant, pr, eager).clarify
 
 
+def test_a_kommun_lacking_the_questions_rare_word_is_no_clarification_choice(assistant):
+    """Only Strömsund's documents speak of feriearbete: however close other kommuners units score,
+    the question has one reading, and the eager model that clarifies everything answers it."""
+    from assistent.engine.core import decide, search
+
+    pr = search(assistant, "Hur många ungdomar feriearbetade sommaren 2023?")
+    model = load_model()
+    eager = Model(**{**model.__dict__, "threshold": 0.0, "compose": Compose(clarify_share=0.0)})
+    assert len({c.passage.kommun for c in pr.candidates}) >= 2  # other kommuner were in the running
+    a = decide(assistant, pr, eager)
+    assert not a.clarify and "109" in a.answer
+
+
 @pytest.mark.parametrize("question", ["Vad beslutade socialnämnden i Strömsund om bokslutet för 2023?"])
 def test_decision_answer_quotes_the_beslut_with_its_citation(assistant, question):
     a = assistant.ask(question)
