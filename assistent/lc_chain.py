@@ -37,6 +37,8 @@ from assistent.services import Services
 from grund.records import Answer, Citation, Filters, Passage
 
 log = logging.getLogger(__name__)
+#: What langchain-openai raises when a streamed reply ends before its first chunk.
+EMPTY_STREAM = "No generation chunks"
 
 #: What the generation step yields when the model failed (the error itself goes to the log).
 MODEL_FAILED = "\x00språkmodellen svarade inte\x00"
@@ -132,8 +134,19 @@ def generative_steps(assistant: Services) -> Runnable[dict[str, Any], dict[str, 
         )
 
     def failed(x: dict[str, Any]) -> str:
-        log.warning("language model at %s failed: %r", settings.base_url, x.get("error"))
-        if (n := learn_context(settings, x.get("error"))) is not None:
+        error = x.get("error")
+        log.warning("language model at %s failed: %r", settings.base_url, error)
+        if learn_context(settings, error) is None and EMPTY_STREAM in str(error):
+            # llama-cpp-python streams a prompt that overflows its context as an empty 200 reply;
+            # asked once more without streaming, it says so ("exceed context window of 2048")
+            try:
+                return (PROMPT | chat_model(settings, streaming=False) | StrOutputParser()).invoke(
+                    prompt_values(x["question"], x["sources"], x["history"])
+                )
+            except Exception as exc:  # noqa: BLE001 (any failure: the extractive answer stands)
+                log.warning("language model at %s failed again, not streamed: %r", settings.base_url, exc)
+                error = exc
+        if (n := learn_context(settings, error)) is not None:
             log.warning("context of %s is %d tokens (set ASSISTENT_LLM_CONTEXT_TOKENS)", settings.base_url, n)
         return MODEL_FAILED
 

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", "{context}" + USER_PROMPT)])
 
 
-def chat_model(settings: LLMSettings):
-    """The LangChain chat model for the configured endpoint."""
+def chat_model(settings: LLMSettings, streaming: bool = True):
+    """The LangChain chat model for the configured endpoint (streamed unless told otherwise)."""
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -41,7 +41,7 @@ def chat_model(settings: LLMSettings):
         extra_body={"max_tokens": settings.max_tokens},
         timeout=settings.timeout_s,
         max_retries=1,
-        streaming=True,
+        streaming=streaming,
     )
 
 
