@@ -171,7 +171,7 @@ _KOMMUN_SUFFIX_RE = re.compile(r"\s+(kommun|stad|municipality)$", re.IGNORECASE)
 _COMMON_WORD_NAMES = {"vara", "mark", "berg", "lund", "sund", "boden", "säter", "kil", "ingå", "åre", "ale", "nora", "salem", "geta"}
 
 
-def _short_name(display: str) -> str:
+def short_name(display: str) -> str:
     name = _KOMMUN_SUFFIX_RE.sub("", display.strip())
     if name.lower().startswith("region "):
         name = name[7:]
@@ -185,7 +185,7 @@ def _short_name(display: str) -> str:
 def _kommun_forms(known: tuple[str, ...]) -> list[tuple[re.Pattern[str], str, bool]]:
     """(pattern of a folded form, display, ambiguous), longest form first; known kommuner win over the national list."""
     forms: dict[str, tuple[str, bool]] = {}
-    candidates = [(k, _short_name(k)) for k in known] + [(d, n) for n, d in KOMMUNER.items()]
+    candidates = [(k, short_name(k)) for k in known] + [(d, n) for n, d in KOMMUNER.items()]
     for display, short in candidates:
         ambiguous = short.lower() in _COMMON_WORD_NAMES
         # "Solnas" is how people write it, though the genitive of a name in -a is "Solna".
@@ -288,7 +288,7 @@ _POLICY_RE = re.compile(
     r"|\bvad\s+gor\b|\bhur\s+langt\s+har\b|\bhur\s+ar\b.*\borganiserad\w*"
 )
 # Words that carry no topic in a reference question ("vad gäller ärende X?").
-_LOOKUP_FILLER = {"vad", "vilket", "galler", "handlar", "innehaller", "avser", "ror", "arende", "arendet", "dnr",
+LOOKUP_FILLER = {"vad", "vilket", "galler", "handlar", "innehaller", "avser", "ror", "arende", "arendet", "dnr",
                   "diarienummer", "paragraf", "paragrafen", "om", "ar", "i", "fran", "den", "det", "och"}
 
 
@@ -329,9 +329,9 @@ def parse_query(text: str, known_kommuner: Sequence[str] = (), known_namnder: Se
 
     residual = [
         w for w in folded_words
-        if not w.isdigit() and w not in _LOOKUP_FILLER and not is_stopword(w)
+        if not w.isdigit() and w not in LOOKUP_FILLER and not is_stopword(w)
         and w not in fold(kommun or "").split() and w not in fold(namnd or "") and w not in _DOCTYPE_WORDS
-        and w not in _MONTH_WORDS and not (kommun and w.startswith(fold(_short_name(kommun))))
+        and w not in _MONTH_WORDS and not (kommun and w.startswith(fold(short_name(kommun))))
         and not re.search(r"namnd|styrelse|utskott|fullmaktige|protokoll", w)
     ]
     intent = _intent(folded, bool(dnrs or paragrafer), residual)
@@ -364,77 +364,3 @@ def parse_query(text: str, known_kommuner: Sequence[str] = (), known_namnder: Se
         dokumenttyp=dokumenttyp,
         intent=intent,
     )
-
-
-# ---------------------------------------------------------------- follow-ups
-_FOLLOWUP_OPENERS = ("och ", "men ", "samt ", "också ", "ocksa ", "än ", "an ", "hur är det med", "hur ar det med",
-                     "vad sägs om", "vad sags om", "vad kostar det", "vad betyder det", "varför då", "varfor da")
-_PRONOUNS = {"det", "den", "dem", "de", "detta", "dessa", "där", "dar", "dit", "då", "da", "han", "hon", "denne", "dom"}
-# Verbs and question words that ask something about an earlier topic without naming one.
-_NO_TOPIC = {"kostar", "kosta", "kostade", "blir", "blev", "gäller", "galler", "hände", "hande", "händer", "hander",
-             "gjorde", "gör", "gor", "betyder", "innebär", "innebar", "betalar", "tar", "tog", "får", "far", "fick",
-             "kommer", "finns", "fanns", "hur", "när", "nar", "vem", "vilka", "vilken", "vilket", "varför", "varfor",
-             "många", "manga", "mycket", "mycke", "lång", "lang", "länge", "lange", "ofta", "beslutades", "beslutade",
-             "sa", "sade", "tycker", "menar", "klart", "klar", "igen", "också", "ocksa", "då", "da", "vad", "o"}
-MAX_FOLLOWUP_WORDS = 8
-
-
-def _topic_words(text: str) -> list[str]:
-    return [w for w in words(text) if not w.isdigit() and not is_stopword(w) and w not in _NO_TOPIC and w not in _PRONOUNS]
-
-
-def is_followup(text: str) -> bool:
-    """True when a short question leans on the previous one ("och vad kostar det?").
-
-    Args:
-        text: the new question.
-    """
-    ws = words(text)
-    if not ws or len(ws) > MAX_FOLLOWUP_WORDS:
-        return False
-    low = " ".join(ws) + " "
-    if low.startswith(_FOLLOWUP_OPENERS):
-        return True
-    parsed = parse_query(text)
-    if parsed.dnr or parsed.paragrafer:
-        return False
-    # A pronoun with no topic noun beside it ("vad kostar det?", "när beslutades den?").
-    return any(w in _PRONOUNS for w in ws) and not _topic_words(text)
-
-
-def contextualize(text: str, history: list[str]) -> str:
-    """A follow-up question with the previous question's topic and references added; other questions unchanged.
-
-    Args:
-        text: the new question.
-        history: earlier questions of the conversation, oldest first.
-    """
-    if not history or not is_followup(text):
-        return text
-    previous = contextualize(history[-1], history[:-1])
-    now = parse_query(text)
-    before = parse_query(previous)
-    own = {fold(w) for w in words(text)}
-    carried: list[str] = []
-    for ref in before.dnr + [f"§ {n}" for n in before.paragrafer]:
-        if fold(ref) not in fold(text):
-            carried.append(ref)
-    # A kommun or nämnd the follow-up names itself replaces the earlier one ("och i Gnesta?").
-    drop: set[str] = set()
-    if now.kommun and before.kommun and now.kommun != before.kommun:
-        drop |= {fold(w) for w in words(previous) if fold(w).startswith(fold(_short_name(before.kommun))[:5])}
-    if now.namnd and before.namnd and now.namnd != before.namnd:
-        drop |= set(words(fold(before.namnd)))
-    ref_text = fold(" ".join(before.dnr))
-    for w in _topic_words(previous):
-        f = fold(w)
-        if f in own or f in drop or f in ref_text or f in _LOOKUP_FILLER or f in {fold(c) for c in carried}:
-            continue
-        carried.append(_original_word(previous, w))
-    return f"{text.strip()} ({' '.join(carried)})" if carried else text
-
-
-def _original_word(text: str, lower: str) -> str:
-    """``lower`` as written in ``text`` (keeps "Strömsund" capitalised)."""
-    m = re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text, re.IGNORECASE)
-    return m.group(0) if m else lower

@@ -22,7 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistent.query import ParsedQuery, contextualize, parse_query
+from assistent.followup import contextualize
+from assistent.query import ParsedQuery, parse_query
 from grund.records import Chunk, Filters, Passage, Section
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ Follow-ups: "och när börjar det gälla?" keeps what the previous *answer* reso
 kommun (as a filter, unless the follow-up names another) and its case (the diarienummer
 of the section it cited first, added to the question so retrieval's exact-reference
 boost finds that case) — on top of the previous question's topic words
-(assistent.query.contextualize). Conversations arrive as earlier questions only (CLI
+(assistent.followup.contextualize). Conversations arrive as earlier questions only (CLI
 --history, API, web form), so the previous answer is recomputed once and remembered.
 
 Ambiguity: a question that names no kommun, whose best evidence in a second kommun
@@ -20,7 +20,8 @@ import numpy as np
 
 from assistent.engine.features import Prepared, log_odds, question_terms, terms_of
 from assistent.engine.rank import Compose
-from assistent.query import contextualize, is_followup, parse_query
+from assistent.followup import contextualize, is_followup
+from assistent.query import parse_query
 from grund.records import Clarification, Filters
 
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assistent.query import contextualize, is_followup, parse_query
+from assistent.followup import contextualize, is_followup
+from assistent.query import parse_query
 
 KNOWN = ["Strömsunds kommun", "Solna stad", "Gnesta kommun", "Strängnäs kommun"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistent.query import contextualize, parse_query
+from assistent.followup import contextualize
+from assistent.query import parse_query
 
 _ALPHABET = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzåäöÅÄÖ0123456789 .,:?-/§"))
 QUESTION = st.text(alphabet=_ALPHABET, max_size=300)
