@@ -133,6 +133,10 @@ def generative_steps(assistant: Services) -> Runnable[dict[str, Any], dict[str, 
             settings.max_tokens,
         )
 
+    def answering(streaming: bool) -> Runnable[dict[str, Any], str]:
+        """Prompt → the endpoint's chat model → its text."""
+        return PROMPT | chat_model(settings, streaming) | StrOutputParser()
+
     def failed(x: dict[str, Any]) -> str:
         error = x.get("error")
         log.warning("language model at %s failed: %r", settings.base_url, error)
@@ -140,9 +144,7 @@ def generative_steps(assistant: Services) -> Runnable[dict[str, Any], dict[str, 
             # llama-cpp-python streams a prompt that overflows its context as an empty 200 reply;
             # asked once more without streaming, it says so ("exceed context window of 2048")
             try:
-                return (PROMPT | chat_model(settings, streaming=False) | StrOutputParser()).invoke(
-                    prompt_values(x["question"], x["sources"], x["history"])
-                )
+                return answering(streaming=False).invoke(prompt_values(x["question"], x["sources"], x["history"]))
             except Exception as exc:  # noqa: BLE001 (any failure: the extractive answer stands)
                 log.warning("language model at %s failed again, not streamed: %r", settings.base_url, exc)
                 error = exc
@@ -150,13 +152,11 @@ def generative_steps(assistant: Services) -> Runnable[dict[str, Any], dict[str, 
             log.warning("context of %s is %d tokens (set ASSISTENT_LLM_CONTEXT_TOKENS)", settings.base_url, n)
         return MODEL_FAILED
 
-    generate = (
+    generate: Runnable[Any, str] = (
         RunnableLambda(
             lambda x: prompt_values(x["question"], x["sources"], x["history"]), name="namnd_prompt_values"
         )
-        | PROMPT
-        | chat_model(settings)
-        | StrOutputParser()
+        | answering(streaming=True)
     ).with_fallbacks([RunnableLambda(failed, name="namnd_model_failed")], exception_key="error")
 
     def no_sources(x: dict[str, Any]) -> bool:

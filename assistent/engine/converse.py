@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistent.engine.features import Prepared, log_odds, question_terms, terms_of
+from assistent.engine.features import Prepared, log_odds, terms_of
 from assistent.engine.rank import Compose
 from assistent.followup import contextualize, is_followup
 from assistent.query import parse_query
@@ -103,7 +103,7 @@ RARE_WEIGHT = 3.0
 
 def _rare_terms_held(pr: Prepared) -> dict[str, frozenset[str]]:
     """Per kommun, the question's rare terms that its candidate sections (text and headings) hold."""
-    rare = {t for t, w in question_terms(pr.retrieval).items() if w >= RARE_WEIGHT}
+    rare = {t for t, w in pr.terms.items() if w >= RARE_WEIGHT}
     out: dict[str, set[str]] = {}
     for s, p, _ in pr.sections:
         if p.kommun:

@@ -110,6 +110,7 @@ class Prepared:
     units: dict[str, list[Unit]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # question words none of the best sections has
+    terms: dict[str, float] = field(default_factory=dict)  # question_terms: content terms and weights
 
 
 def question_terms(r: Retrieval) -> dict[str, float]:
@@ -230,7 +231,9 @@ def prepare(assistant: Services, r: Retrieval, wants: list[str]) -> Prepared:
                 X[j, k] = row.get(name, 0.0)
         X[:, UNIT_FEATURES.index("dense_gap")] = X[:, 0] - X[:, 0].max()
         X[:, UNIT_FEATURES.index("lex_gap")] = lex - lex.max()
-    prepared = Prepared(r, wants, cands, X, np.zeros(len(QUESTION_FEATURES), np.float32), sections, units_by_section)
+    prepared = Prepared(
+        r, wants, cands, X, np.zeros(len(QUESTION_FEATURES), np.float32), sections, units_by_section, terms=q_terms
+    )
     prepared.q = question_features(prepared, q_terms, total)
     _archive_features(prepared, store.lexical())
     return prepared
@@ -356,7 +359,7 @@ def _kind_miss_rare(pr: Prepared, giving: list[int]) -> float:
     amount; the amount units ("… maximalt 400 000 kronor") sit beside Brogårdsvallen and
     renovering but never beside SISU, so SISU's weight is missing: a near miss, not an answer.
     """
-    q_terms = question_terms(pr.retrieval)
+    q_terms = pr.terms
     if not giving or not q_terms:
         return 1.0 if not giving else 0.0
     best = 1.0
