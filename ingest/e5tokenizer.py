@@ -34,6 +34,10 @@ import numpy as np
 #: What a character no vocabulary piece covers scores below the lowest piece
 #: (``kUnkPenalty`` in SentencePiece and in the Rust Unigram model).
 UNK_PENALTY = 10.0
+#: Whitespace-delimited pieces whose ids are kept (QueryTokenizer._cache): questions reuse their
+#: words ("nämnden", "kommun", "beslut"), and a kept word skips the Viterbi search, which was
+#: ~0.4 ms of a ~6.5 ms question (measured 2026-12-01). 8,192 short strings are ~1 MB.
+PIECE_CACHE_SIZE = 8192
 _RUST_HEX = re.compile(r"\\x\{([0-9a-fA-F]+)\}")
 
 
@@ -77,6 +81,7 @@ class QueryTokenizer:
         self._added_re = (
             re.compile("|".join(re.escape(t) for t in sorted(added, key=len, reverse=True))) if added else None
         )
+        self._cache: dict[str, list[int]] = {}
 
     def _normalize(self, text: str) -> str:
         for rule in self._rules:
@@ -139,9 +144,16 @@ class QueryTokenizer:
             parts = self._added_re.split(text)
             specials = self._added_re.findall(text)
         ids = [self._bos]
+        cache = self._cache
         for i, part in enumerate(parts):
             for piece in self._pieces(part):
-                ids += self._viterbi(piece)
+                found = cache.get(piece)
+                if found is None:
+                    found = self._viterbi(piece)
+                    if len(cache) >= PIECE_CACHE_SIZE:
+                        cache.clear()  # rare; cheaper than keeping an order for eviction
+                    cache[piece] = found
+                ids += found
             if i < len(parts) - 1:
                 ids.append(self._added[specials[i]])
         ids.append(self._eos)

@@ -116,6 +116,9 @@ class OnnxEncoder:
         if not texts:
             return out
         encoded = [self._truncate(ids) for ids in self._token_ids(texts, session is self._query)]
+        if len(encoded) == 1 and on_batch is None:  # one question: no padding, sorting or copy into out
+            ids = np.array(encoded, dtype=np.int64)
+            return np.asarray(session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0])
         # longest first and in batches of similar length, so little is spent on padding
         order = sorted(range(len(texts)), key=lambda i: -len(encoded[i]))
         starts = range(0, len(order), batch)

@@ -91,6 +91,16 @@ def test_batched_passages_equal_one_by_one(embedder):
     np.testing.assert_allclose(batched, single, atol=1e-5)
 
 
+def test_one_question_takes_the_short_path_to_the_same_vector(embedder):
+    # embed_queries([q]) skips padding and the batch loop (ingest/encoder_onnx.py); the
+    # general path (forced by an on_batch callback) feeds the model the same arrays
+    enc = embedder._encoder
+    for text in SWEDISH:
+        short = embedder.embed_queries([text])
+        general = enc._run(enc._query, ["query: " + text], 8, on_batch=lambda n: None)
+        np.testing.assert_array_equal(short, general)
+
+
 @pytest.mark.parametrize(
     ("model", "backend", "expected"),
     [

@@ -55,3 +55,13 @@ def test_unknown_characters_fuse_and_specials_keep_their_ids(tokenizers):
     assert ids.count(ours.unk_id) == 1 and ids == rust.encode("𐀀𐀁🪐").ids
     mask = rust.token_to_id("<mask>")
     assert mask in ours.encode("a <mask> b")
+
+
+def test_kept_pieces_give_the_same_ids(tokenizers, models_dir):
+    # the second encode of a text takes every word from QueryTokenizer's cache
+    ours, rust = tokenizers
+    texts = ["query: Vad beslutade Kommunstyrelsen i Strömsund om dnr KS 2023/412 (§ 45)?"] + HOSTILE
+    first = [ours.encode(t) for t in texts]
+    assert [ours.encode(t) for t in texts] == first == [rust.encode(t).ids for t in texts]
+    fresh = QueryTokenizer(ensure_converted(models_dir) / "tokenizer.json")
+    assert [fresh.encode(t) for t in texts] == first
