@@ -22,7 +22,7 @@ from grund.records import PartKind, Section, Unit
 from grund.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
-UNITS_VERSION = 3
+UNITS_VERSION = 5
 
 # Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
 _ABBREV = re.compile(
@@ -37,6 +37,7 @@ _SENT_END = re.compile(r"(?<=[.!?])[\"”)]?\s+(?=[A-ZÅÄÖÉ0-9\"”(•–-])
 MAX_SENTENCE_WORDS = 70
 
 _BULLET = re.compile(r"^\s*(?:[-•–~▪◦*\uf0b7·]|\d{1,2}[.)](?=\s)|[a-zåäö][)](?=\s))\s*")
+_LONE_BULLET = re.compile(r"^\s*[-•–▪◦*\uf0b7·]\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]*-{3,}[\s:|-]*\|?\s*$")
 _LABEL = re.compile(r"^([A-ZÅÄÖ][^:.!?|]{1,45}):\s+(\S.*)$")
 _TOC = re.compile(r"(\.{4,}|…{2,}|_{4,})")
@@ -116,7 +117,9 @@ def logical_lines(text: str) -> list[str]:
             and _ends_open(prev)
             and (starts_low or line[:1].isdigit() and not _LABEL.match(prev) or _ends_in_function_word(prev))
         )
-        if joinable and re.search(r"\w-$", prev) and line[:1].islower():
+        if prev and _LONE_BULLET.match(prev):
+            out[-1] = f"{prev.strip()} {line}"  # the PDF put the bullet on a line of its own ("•" / "Nordea")
+        elif joinable and re.search(r"\w-$", prev) and line[:1].islower():
             out[-1] = prev[:-1] + line  # "social-" / "nämnden" → "socialnämnden"
         elif joinable:
             out[-1] = f"{prev} {line}"
@@ -134,7 +137,10 @@ def _cells(row: str) -> list[str]:
 def _is_header(cells: list[str]) -> bool:
     # a header names its columns: mostly words, no figures (a year "2023" may head a column)
     filled = [c for c in cells if c]
-    return len(filled) >= 2 and sum(bool(re.search(r"\d", c)) and not re.fullmatch(r"(19|20)\d\d", c) for c in filled) == 0
+    return (
+        len(filled) >= 2
+        and sum(bool(re.search(r"\d", c)) and not re.fullmatch(r"(19|20)\d\d", c) for c in filled) == 0
+    )
 
 
 def read_row(cells: list[str], header: list[str] | None) -> str:
@@ -148,7 +154,12 @@ def read_row(cells: list[str], header: list[str] | None) -> str:
     if not header or len(header) != len(cells):
         filled = [c for c in cells if c]
         # a two-column table without names is label and value ("Plats och tid | Stadshuset, kl. 14")
-        if len(filled) == 2 and filled[0] == cells[0] and len(filled[0].split()) <= 6 and not re.search(r"\d", filled[0]):
+        if (
+            len(filled) == 2
+            and filled[0] == cells[0]
+            and len(filled[0].split()) <= 6
+            and not re.search(r"\d", filled[0])
+        ):
             return f"{filled[0].rstrip(':')}: {filled[1]}"
         return " | ".join(filled)
     return "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=True) if c)
@@ -167,9 +178,22 @@ def _is_heading(line: str, nxt: str | None) -> bool:
     )
 
 
+def _short_run_follows(lines: list[str], i: int) -> bool:
+    """Line ``i`` starts a run of at least two short heading-like lines (not a sub-heading
+    with its own sentences or bullets under it)."""
+    rest = [x for x in lines[i + 1 :] if x][:1]
+    return bool(rest) and _is_heading(rest[0], rest[0]) and not _BULLET.match(rest[0])
+
+
 def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -> Iterator[Unit]:
     heading = lead
     list_lead: str | None = None
+    # the sentence announcing a list of short lines ("Offerter hade lämnats av:" / "Nordea" /
+    # "Danske Bank"): set while the lines after it are heading-like, which then are its items
+    short_list: str | None = None
+    in_short = False
+    sub_heading: str | None = None  # the heading a bulleted sub-heading stands in for
+    prev_item = False
     header: list[str] | None = None
     in_table = False  # a header is only ever a table's first row
     for i, line in enumerate(lines):
@@ -186,8 +210,14 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
         if _is_row(line):
             cells = _cells(line)
             first, in_table = not in_table, True
-            ruled = nxt is not None and bool(_TABLE_RULE.match(nxt))  # Markdown: the row above the rule names the columns
-            if first and header is None and (ruled or (_is_header(cells) and nxt is not None and _is_row(nxt))):
+            ruled = nxt is not None and bool(
+                _TABLE_RULE.match(nxt)
+            )  # Markdown: the row above the rule names the columns
+            if (
+                first
+                and header is None
+                and (ruled or (_is_header(cells) and nxt is not None and _is_row(nxt)))
+            ):
                 header = cells
                 continue
             text = read_row(cells, header)
@@ -197,28 +227,48 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
             # a layout table (a cell holding paragraphs) is read as text, cell by cell
             for cell in cells:
                 for sentence in split_sentences(cell.replace(" - ", ". ")):
-                    yield Unit(text=sentence, kind="sentence", part=part, lead=cells[0][:80] if cells[0] != cell else heading)
+                    yield Unit(
+                        text=sentence,
+                        kind="sentence",
+                        part=part,
+                        lead=cells[0][:80] if cells[0] != cell else heading,
+                    )
             continue
         header = None
         in_table = False
         bullet = _BULLET.match(line)
         if bullet and len(line) > bullet.end():
-            yield Unit(text=line[bullet.end() :].strip(), kind="item", part=part, lead=list_lead or heading)
+            short_list = None
+            text = line[bullet.end() :].strip()
+            if sub_heading is not None:
+                heading, sub_heading = sub_heading, None
+            yield Unit(text=text, kind="item", part=part, lead=list_lead or heading)
+            # a bulleted sub-heading ("• Kommunstyrelsen -47,5 mnkr" with sentences under it, not
+            # in a run of items): its sentences take it as their lead, the next item does not
+            if not prev_item and nxt is not None and not _BULLET.match(nxt) and _is_heading(text, nxt):
+                sub_heading, heading = heading, text
+            prev_item = True
             continue
+        prev_item = False
+        if short_list and _is_heading(line, line) and (in_short or _short_run_follows(lines, i)):
+            in_short = True
+            yield Unit(text=line, kind="item", part=part, lead=short_list)
+            continue
+        short_list, in_short = None, False
         if _LABEL.match(line) and len(line.split()) <= 40:
             yield Unit(text=line, kind="label", part=part, lead=heading)
             list_lead = None
             continue
         if _is_heading(line, nxt):
-            heading = line
-            list_lead = None
+            heading, sub_heading = line, None
+            list_lead = short_list = line if line.endswith(":") else None  # "Följande bilagor bifogas:"
             yield Unit(text=line, kind="heading", part=part, lead=lead)
             continue
         list_lead = None
         for sentence in split_sentences(line):
             yield Unit(text=sentence, kind="sentence", part=part, lead=heading)
             if sentence.endswith(":"):
-                list_lead = sentence
+                list_lead = short_list = sentence
 
 
 def build_units(section: Section) -> list[Unit]:
@@ -242,7 +292,42 @@ def build_units(section: Section) -> list[Unit]:
                 cursor = pos
             u.page = section.page_at(pos)
             units.append(u)
+    _continue_lists_across_pages(units)
     return units
+
+
+def _continue_lists_across_pages(units: list[Unit]) -> None:
+    """A list that a page break interrupts keeps its lead: the item after the next page's
+    running header ("Föredragningslista", "Sida 4") is still an item of the list before it,
+    and so are the units that took the running header as their lead."""
+    remap: dict[str | None, str | None] = {}
+    seen: dict[str, int] = {}
+    for u in units:
+        if u.kind == "heading":
+            seen[u.text] = seen.get(u.text, 0) + 1
+    for i, u in enumerate(units):
+        if u.lead in remap:
+            u.lead = remap[u.lead]
+        if u.kind != "item" or i == 0 or units[i - 1].kind != "heading":
+            continue
+        j = i - 1
+        while j >= 0 and units[j].kind == "heading":
+            j -= 1
+        prev = units[j] if j >= 0 else None
+        # a running header repeats: the same heading stands at the top of another page of the section
+        running = any(seen.get(units[k].text, 0) > 1 for k in range(j + 1, i))
+        if (
+            running
+            and prev is not None
+            and prev.kind == "item"
+            and prev.part == u.part
+            and prev.lead != u.lead
+            and prev.page is not None
+            and u.page is not None
+            and u.page > prev.page
+        ):
+            remap[u.lead] = prev.lead
+            u.lead = prev.lead
 
 
 def embed_text(unit: Unit, section: Section) -> str:

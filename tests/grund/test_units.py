@@ -28,14 +28,23 @@ def test_sentences_do_not_end_at_abbreviations_decimals_or_initials(text, n):
 
 
 def test_lines_the_pdf_broke_are_joined_and_hyphenation_mended():
-    lines = logical_lines("Nästa möte hålls på Kökarholmen i\nLarsmo. Beslutet gäller social-\nnämnden.\n\nNy rubrik")
-    assert lines == ["Nästa möte hålls på Kökarholmen i Larsmo. Beslutet gäller socialnämnden.", "", "Ny rubrik"]
+    lines = logical_lines(
+        "Nästa möte hålls på Kökarholmen i\nLarsmo. Beslutet gäller social-\nnämnden.\n\nNy rubrik"
+    )
+    assert lines == [
+        "Nästa möte hålls på Kökarholmen i Larsmo. Beslutet gäller socialnämnden.",
+        "",
+        "Ny rubrik",
+    ]
 
 
 def test_a_table_row_is_read_with_its_column_names():
     text = "| Anmälare | 2022 | 2023 |\n|---|---|---|\n| Polisen | 69 | 74 |\n| Skolan | 52 | 40 |"
     units = build_units(_section(text))
-    assert [u.text for u in units] == ["Anmälare: Polisen; 2022: 69; 2023: 74", "Anmälare: Skolan; 2022: 52; 2023: 40"]
+    assert [u.text for u in units] == [
+        "Anmälare: Polisen; 2022: 69; 2023: 74",
+        "Anmälare: Skolan; 2022: 52; 2023: 40",
+    ]
     assert all(u.kind == "row" for u in units)
     assert read_row(["2023", "74", "40"], None) == "2023 | 74 | 40"
 
@@ -72,9 +81,18 @@ def test_label_lines_list_items_and_headings():
 def test_units_keep_the_part_they_lie_in():
     parts = [
         SectionPart(kind="arende", text="Avgiften har inte höjts sedan 2019."),
-        SectionPart(kind="beslut", label="Socialnämndens beslut", text="Socialnämnden beslutar att höja avgiften till 400 kronor."),
+        SectionPart(
+            kind="beslut",
+            label="Socialnämndens beslut",
+            text="Socialnämnden beslutar att höja avgiften till 400 kronor.",
+        ),
     ]
-    units = build_units(_section("Avgiften har inte höjts sedan 2019.\nSocialnämndens beslut\nSocialnämnden beslutar att höja avgiften till 400 kronor.", parts))
+    units = build_units(
+        _section(
+            "Avgiften har inte höjts sedan 2019.\nSocialnämndens beslut\nSocialnämnden beslutar att höja avgiften till 400 kronor.",
+            parts,
+        )
+    )
     assert [(u.part, u.lead) for u in units] == [("arende", None), ("beslut", "Socialnämndens beslut")]
 
 
@@ -91,3 +109,73 @@ def test_units_of_a_real_finnish_swedish_protocol(tmp_path):
     units = [u for sec in parsed.sections for u in build_units(sec)]
     # whatever the page holds, sentences stay sentence-sized
     assert sum(len(u.text.split()) > 120 for u in units) <= max(1, len(units) // 50)
+
+
+@pytest.mark.parametrize(
+    "name", ["alingsas_budget_table.pdf", "alingsas_ks_protokoll_toc.pdf", "../nykarleby_garbled.pdf"]
+)
+def test_a_bullet_the_pdf_put_on_a_line_of_its_own_starts_an_item(tmp_path, name):
+    """Three real documents of two kommuner whose PDFs give "•" a line of its own: the line after it is the item."""
+    import re
+
+    from grund.settings import Settings
+    from ingest.clean import clean_document
+    from ingest.read import read_file
+    from ingest.segment import segment
+    from tests.conftest import FIXTURES
+
+    parsed = segment(clean_document(read_file(FIXTURES / "layouts" / name, Settings(data_dir=tmp_path))))
+    expected = []
+    for sec in parsed.sections:
+        lines = [x.strip() for x in sec.text.splitlines() if x.strip()]
+        expected += [
+            nxt for line, nxt in zip(lines, lines[1:], strict=False) if re.fullmatch(r"[•\uf0b7▪·]", line)
+        ]
+    assert expected, "the fixture has lone bullets"
+    items = [u.text for sec in parsed.sections for u in build_units(sec) if u.kind == "item"]
+    for text in expected:
+        assert any(i.startswith(text[:30].strip()) for i in items), text
+
+
+def test_short_lines_after_an_announcing_sentence_are_its_items_and_a_sub_heading_is_not():
+    text = (
+        "Offerter på lån hade lämnats av:\nVasa Andelsbank\nKommunfinans Ab\nNordea\n"
+        "Stadens totala upplåning var ca 41 miljoner euro.\n\n"
+        "Förvaltningen föreslår följande områden:\nUppsökande arbete\nTa reda på om otryggheten har med våld att göra."
+    )
+    units = build_units(_section(text))
+    items = [(u.text, u.lead) for u in units if u.kind == "item"]
+    assert items == [
+        (b, "Offerter på lån hade lämnats av:") for b in ("Vasa Andelsbank", "Kommunfinans Ab", "Nordea")
+    ]
+    # one short line with a sentence under it is that sentence's heading, not an item
+    assert ("heading", "Uppsökande arbete") in [(u.kind, u.text) for u in units]
+
+
+def test_a_bulleted_sub_heading_leads_its_sentences_and_not_the_next_item():
+    text = (
+        "Kommentar\n• Barn- och ungdomsnämnden +5,0 mnkr\nFärre barn i förskolan än beräknat.\n"
+        "• Kommunstyrelsen -47,5 mnkr\nLägre utgifter för expansionsinvesteringar."
+    )
+    units = build_units(_section(text))
+    lead = {u.text: u.lead for u in units}
+    assert lead["Färre barn i förskolan än beräknat."] == "Barn- och ungdomsnämnden +5,0 mnkr"
+    assert lead["Kommunstyrelsen -47,5 mnkr"] == "Kommentar"
+    assert lead["Lägre utgifter för expansionsinvesteringar."] == "Kommunstyrelsen -47,5 mnkr"
+
+
+def test_a_list_interrupted_by_the_next_pages_running_header_keeps_its_lead():
+    from grund.records import SectionPart
+
+    page1 = "Föredragningslista\nSida 4\nStyrelsen beslutar att uppta lån enligt följande:\n- från Kommunfinans 6 miljoner euro\n"
+    page2 = (
+        "Föredragningslista\nSida 5\n- från Vasa Andelsbank 6 miljoner euro\nLånet är bundet till Euribor."
+    )
+    text = page1 + page2
+    sec = _section(text, [SectionPart(kind="forslag", text=text)])
+    sec.page_start, sec.page_breaks = 4, [(len(page1), 5)]
+    units = build_units(sec)
+    lead = {u.text: u.lead for u in units}
+    announce = "Styrelsen beslutar att uppta lån enligt följande:"
+    assert lead["från Kommunfinans 6 miljoner euro"] == announce
+    assert lead["från Vasa Andelsbank 6 miljoner euro"] == announce
