@@ -7,6 +7,8 @@ CANNOT_ANSWER = "Dokumenten ger inget svar på frågan."
 
 SEARCHED_IN = "Jag sökte i {scope}."
 MAYBE_RELEVANT = "Kanske relevant:"
+#: An abstention shows the closest unit it found, marked as not an answer, so the reader can judge.
+NEAREST = "Det närmaste jag hittade (det besvarar inte frågan säkert):"
 NO_STORE = "Det finns inga dokument i arkivet ännu. Kör `assistent ingest <mapp>` först."
 VERIFY_FAILED = (
     "Det genererade svaret kunde inte verifieras mot källorna ({reason}); "

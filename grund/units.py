@@ -22,7 +22,7 @@ from grund.records import PartKind, Section, Unit
 from grund.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
-UNITS_VERSION = 5
+UNITS_VERSION = 6
 
 # Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
 _ABBREV = re.compile(
@@ -134,13 +134,16 @@ def _cells(row: str) -> list[str]:
     return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
+#: A cell holding a value: a figure with its separators, sign and unit ("1 234,5", "-8,2 %", "400 kr").
+_VALUE_CELL = re.compile(r"[-−–+]?\s*\d[\d\s.,:/]*\s*(?:%|kr|tkr|mnkr|mkr|st|€|euro)?\.?")
+
+
 def _is_header(cells: list[str]) -> bool:
-    # a header names its columns: mostly words, no figures (a year "2023" may head a column)
+    # a header names its columns: words and periods ("Jan-jun 2023", "Budget 2024", a bare year),
+    # no values ("310", "7,2 %")
     filled = [c for c in cells if c]
-    return (
-        len(filled) >= 2
-        and sum(bool(re.search(r"\d", c)) and not re.fullmatch(r"(19|20)\d\d", c) for c in filled) == 0
-    )
+    values = sum(bool(_VALUE_CELL.fullmatch(c)) and not re.fullmatch(r"(19|20)\d\d", c) for c in filled)
+    return len(filled) >= 2 and values == 0
 
 
 def read_row(cells: list[str], header: list[str] | None) -> str:
@@ -220,6 +223,8 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
             ):
                 header = cells
                 continue
+            if header is not None and cells == header:
+                continue  # the header repeated at the top of the next page
             text = read_row(cells, header)
             if len(text.split()) <= MAX_SENTENCE_WORDS:
                 yield Unit(text=text, kind="row", part=part, lead=heading)

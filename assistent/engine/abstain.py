@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from grund.prompts import CANNOT_ANSWER, MAYBE_RELEVANT, SEARCHED_IN
-from grund.records import Answer, citation_label
+from grund.prompts import CANNOT_ANSWER, MAYBE_RELEVANT, NEAREST, SEARCHED_IN
+from grund.records import Answer, Citation, citation_label
 
 if TYPE_CHECKING:
     from assistent.retrieve import Retrieval
@@ -35,6 +35,7 @@ def abstention(
     missing: Sequence[str] = (),
     kinds: Sequence[str] = (),
     unknown: Sequence[str] = (),
+    nearest: tuple[str, list[Citation]] | None = None,
 ) -> Answer:
     """Say plainly that the documents do not answer; name the scope and what is missing; list near misses.
 
@@ -44,6 +45,7 @@ def abstention(
         missing: question words none of the best sections holds.
         kinds: answer kinds asked for that no found unit gives.
         unknown: kommuner the question names that the store does not hold.
+        nearest: the closest unit found, as cited text and its citations (shown as no answer).
     """
     lines = [CANNOT_ANSWER]
     if unknown:
@@ -54,8 +56,14 @@ def abstention(
     named = [KIND_LABELS[k] for k in kinds if k in KIND_LABELS]
     if named:
         lines.append("Inget av de närmaste avsnitten anger " + " eller ".join(named[:2]) + ".")
+    citations: list[Citation] = []
+    if nearest:
+        text, citations = nearest
+        lines += ["", NEAREST, text]
     if r.passages:
         lines += ["", MAYBE_RELEVANT]
         near = [f"- {citation_label(p)}{' · ' + p.rubrik if p.rubrik else ''}" for p in r.passages]
         lines += list(dict.fromkeys(near))[:3]  # two chunks of one section are one near miss
-    return Answer(question=r.question, answer="\n".join(lines), abstained=True, passages=r.passages)
+    return Answer(
+        question=r.question, answer="\n".join(lines), abstained=True, passages=r.passages, citations=citations
+    )

@@ -165,6 +165,19 @@ def _claim(group: list[Candidate]) -> str:
     return "".join(out).strip()
 
 
+def render_plain(pr: Prepared, chosen: list[int], scores: np.ndarray) -> Composer:
+    """The chosen units as cited claims, without the opening templates (an abstention's nearest unit)."""
+    comp = Composer()
+    groups: dict[str, list[Candidate]] = {}
+    for i in sorted(chosen, key=lambda i: -scores[i]):
+        groups.setdefault(pr.candidates[i].section.id, []).append(pr.candidates[i])
+    for group in groups.values():
+        group.sort(key=lambda c: c.index)
+        n = comp.cite(group[0].passage, group[0].section, " … ".join(c.unit.text for c in group), group[0].unit.page)
+        comp.lines.append(f"{_claim(group)} [{n}]")
+    return comp
+
+
 def render(pr: Prepared, chosen: list[int], scores: np.ndarray) -> Composer:
     """The answer text and citations from the chosen candidates."""
     comp = Composer()

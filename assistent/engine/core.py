@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from assistent.engine import abstain, compose, converse
 from assistent.engine.features import QUESTION_FEATURES, Prepared, prepare, question_row
 from assistent.engine.kinds import CHECKED, wants
-from assistent.engine.rank import Model, load_model
+from assistent.engine.rank import Compose, Model, load_model
 from assistent.retrieve import retrieve
 from grund.errors import QuestionError
-from grund.records import Answer, Filters
+from grund.records import Answer, Citation, Filters
 
 if TYPE_CHECKING:
     from assistent.services import Services
@@ -80,7 +80,7 @@ def decide(assistant: Services, pr: Prepared, model: Model | None = None) -> Ans
     if p_answer < model.threshold:
         checked = [w for w in pr.wants if w in CHECKED]
         gap = checked if not question_row(pr, scores)[QUESTION_FEATURES.index("kind_top")] else []
-        return abstain.abstention(assistant, r, missing=pr.missing, kinds=gap)
+        return abstain.abstention(assistant, r, missing=pr.missing, kinds=gap, nearest=_nearest(pr, scores))
     choices = converse.clarification(pr, scores, model.compose)
     if choices:
         return _clarify(pr, choices)
@@ -100,6 +100,13 @@ def decide(assistant: Services, pr: Prepared, model: Model | None = None) -> Ans
             "section_id": best.section.id,
         },
     )
+
+
+def _nearest(pr: Prepared, scores) -> tuple[str, list[Citation]]:
+    """The best unit (with its list items or continuation), cited: what an abstention shows."""
+    chosen = compose.choose(pr, scores, Compose(share=1.01, max_units=1, window=0, passage_window=-1))
+    comp = compose.render_plain(pr, chosen, scores)
+    return "\n".join(comp.lines), comp.citations
 
 
 def _clarify(pr: Prepared, choices: list[tuple[str, int]]) -> Answer:

@@ -76,6 +76,12 @@ def test_engine_abstains_below_the_threshold_and_answers_above_it(assistant):
     assert refused.abstained and refused.answer.startswith(CANNOT_ANSWER) and "Jag sökte i" in refused.answer
     answered = decide(assistant, pr, always)
     assert not answered.abstained and "120" in answered.answer
+    # the refusal still shows the closest unit it found, cited and marked as no answer
+    from grund.prompts import NEAREST
+
+    assert NEAREST in refused.answer and refused.citations
+    body = refused.answer.split(NEAREST)[1]
+    assert "[1]" in body and refused.citations[0].text.split(" … ")[0] in body
 
 
 def test_a_kommun_not_in_the_store_is_abstained_on(assistant):
