@@ -119,3 +119,21 @@ def test_unfiltered_search_is_exact_when_hnsw_returns_too_few(corpus_store, monk
     real = corpus_store._chroma_query
     monkeypatch.setattr(corpus_store, "_chroma_query", lambda *a: real(*a)[:3])
     assert [c for c, _ in corpus_store.dense_search(q, 10, None)] == expected
+
+
+def test_products_on_one_blas_thread_are_the_same_and_the_setting_comes_back():
+    from threadpoolctl import ThreadpoolController
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in ThreadpoolController().info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    rng = np.random.default_rng(7)
+    m = rng.normal(size=(5000, 384)).astype(np.float32)
+    q = rng.normal(size=384).astype(np.float32)
+    with vectors.one_blas_thread():
+        with vectors.one_blas_thread():  # nested (or another thread's) use shares the limit
+            inner = m @ q
+        assert blas_threads() == [1] * len(before)
+    assert blas_threads() == before
+    np.testing.assert_array_equal(inner, m @ q)
