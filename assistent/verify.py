@@ -98,13 +98,13 @@ def _addresses(claims: list[str], question: str) -> str | None:
     Only the kinds a unit's words can show count (kinds.CHECKED); a question that wants none
     of them ("vad beslutade nämnden?") is addressed by any claim.
     """
-    from assistent.engine.kinds import CHECKED, focus, provided, wants
+    from assistent.engine.kinds import CHECKED, focus, focus_stems, provided, wants
 
     wanted = [k for k in wants(question) if k in CHECKED]
     if not wanted:
         return None
-    focus_word = focus(question)
-    if any(provided(wanted, claim, focus_word=focus_word) for claim in claims):
+    stems = focus_stems(focus(question))
+    if any(provided(wanted, claim, stems=stems) for claim in claims):
         return None
     return wanted[0]
 

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistent.engine.kinds import CHECKED, focus, provided
+from assistent.engine.kinds import CHECKED, focus, focus_stems, provided
 from grund.injection import find_instructions
 from grund.records import Passage, Section, Unit
+from grund.synonyms import synonyms_for
 from grund.textproc import analyze, fold, restore_diacritics, words, zipf
 
 if TYPE_CHECKING:
@@ -69,9 +70,9 @@ def terms_of(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=100_000)
-def _provided(wants: tuple[str, ...], text: str, kind: str, focus_word: str | None) -> tuple[str, ...]:
+def _provided(wants: tuple[str, ...], text: str, kind: str, stems: tuple[str, ...], context: str) -> tuple[str, ...]:
     """kinds.provided, cached: the same units come back question after question."""
-    return tuple(provided(list(wants), text, kind, focus_word))
+    return tuple(provided(list(wants), text, kind, stems, context))
 
 
 def term_weight(word: str) -> float:
@@ -193,10 +194,14 @@ def prepare(assistant: Services, r: Retrieval, wants: list[str]) -> Prepared:
         lex = np.array([_coverage(q_terms, terms_of(c.unit.text), total) for c in cands], np.float32)
         decision = r.parsed.intent == "decision" or "decision" in wants
         focus_word = focus(r.effective_question or r.question)
+        stems = focus_stems(focus_word, tuple(synonyms_for(restore_diacritics(focus_word))) if focus_word else ())
         for j, c in enumerate(cands):
             u, s = c.unit, c.section
-            c.provides = list(_provided(tuple(wants), u.text, u.kind, focus_word))
             units = units_by_section[s.id]
+            # a row's caption is the sentence or heading just before its table
+            caption = next((x.text for x in reversed(units[: c.index]) if x.kind != "row"), "") if u.kind == "row" else ""
+            context = " ".join(x for x in (u.lead, s.rubrik, caption) if x)
+            c.provides = list(_provided(tuple(wants), u.text, u.kind, stems, context))
             nb = [lex[j + d] for d in (-1, 1) if 0 <= j + d < len(cands) and cands[j + d].section is s]
             ctx = " ".join(x for x in (u.lead, s.rubrik) if x)
             n_words = len(u.text.split())

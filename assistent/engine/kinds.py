@@ -233,21 +233,41 @@ def _near(text: str, kind: str, stem: str) -> bool:
     return False
 
 
-def provided(wanted: list[str], text: str, unit_kind: str = "sentence", focus_word: str | None = None) -> list[str]:
-    """The wanted kinds a unit provides; a count or amount only next to the question's focus word.
+def focus_stems(focus_word: str | None, synonyms: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Stems that name the focus: its own and the head (last word) of each synonym phrase
+    ("underskott" → "unders", and "avvik" for "negativ avvikelse").
+
+    Args:
+        focus_word: ``focus`` of the question, folded.
+        synonyms: phrases that say the same (grund.synonyms).
+    """
+    if not focus_word:
+        return ()
+    heads = [focus_word] + [fold(p).split()[-1] for p in synonyms if p.split()]
+    return tuple(dict.fromkeys(h[: max(4, len(h) - 3)] for h in heads if len(h) >= 3))
+
+
+def provided(
+    wanted: list[str], text: str, unit_kind: str = "sentence", stems: tuple[str, ...] = (), context: str = ""
+) -> list[str]:
+    """The wanted kinds a unit provides; a count or amount only about the question's focus:
+    next to a word naming it, or under a heading, list lead or table caption that names it
+    (a row "Totalt | 310 | 335" under "Antal anställda").
 
     Args:
         wanted: what the question wants.
         text: the unit's text.
         unit_kind: the unit's own kind.
-        focus_word: the thing counted or priced (``focus``), folded.
+        stems: ``focus_stems`` of the question (empty: no focus).
+        context: the unit's heading, lead and caption, as written.
     """
-    stem = focus_word[: max(4, len(focus_word) - 3)] if focus_word else None
     out = []
     for w in wanted:
         if not provides(w, text, unit_kind):
             continue
-        if stem and w in NEAR_FOCUS and not _near(text, w, stem):
-            continue
+        if stems and w in NEAR_FOCUS and not any(_near(text, w, st) for st in stems):
+            folded = fold(context)
+            if not any(st in folded for st in stems):
+                continue
         out.append(w)
     return out

@@ -91,3 +91,25 @@ def test_the_focus_of_a_count_or_amount_question_is_a_noun(question, expected):
     from assistent.engine.kinds import focus
 
     assert focus(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "context", "given"),
+    [
+        # Gnesta's staff table: the row has the figures, its caption names what is counted
+        ("Hur många anställda hade förvaltningen?", "Urval: Totalt; Jan-jun 2023: 335", "Tabell 1. Antal anställda i socialförvaltningen.", True),
+        # Strängnäs: "underskott" said as "negativ avvikelse" (a synonym group)
+        ("Hur stort underskott hade nämnden?", "en negativ avvikelse mot budget med 35,5 miljoner kronor", "Ekonomi och verksamhet", True),
+        # Alingsås: an amount next to other words, under a heading about something else, is no answer
+        ("Hur många platser har härbärget?", "Ramen ökar med 40 tkr för lokaler.", "Budget 2027 kommunstyrelsen", False),
+    ],
+)
+def test_a_count_or_amount_is_about_the_focus_when_its_caption_or_a_synonym_names_it(question, unit, context, given):
+    from assistent.engine.kinds import focus, focus_stems, provided
+    from grund.synonyms import synonyms_for
+    from grund.textproc import restore_diacritics
+
+    f = focus(question)
+    stems = focus_stems(f, tuple(synonyms_for(restore_diacritics(f or ""))))
+    got = provided(wants(question), unit, "row" if "|" in unit or ";" in unit else "sentence", stems, context)
+    assert bool(set(got) & {"count", "amount", "magnitude"}) is given
