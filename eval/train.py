@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GOLDS = [
     ROOT / "eval" / f
     for f in ("dev_questions.jsonl", "heldout_questions.jsonl", "heldout2_questions.jsonl", "blind3_questions.jsonl",
-              "blind4_questions.jsonl")
+              "blind4_questions.jsonl", "blind5_questions.jsonl")
 ]
 #: Composition parameters tried (share, max_units, window, passage_window, passages), and clarify_share.
 GRID = [(s, m, w, pw, n) for s in (0.25, 0.5) for m in (4, 8) for w in (1, 2) for pw in (-1, 3, 99) for n in (1, 2)

@@ -83,7 +83,23 @@ def term_weight(word: str) -> float:
     if word[:1].isdigit():
         return 2.0
     z = zipf(word) or zipf(restore_diacritics(word))
-    return min(4.0, max(1.0, 1.0 + (5.0 - z)))
+    return min(4.0, max(1.0, 1.0 + (5.0 - z))) * (VERB_WEIGHT if verb_form(word) else 1.0)
+
+
+#: A question's verb weighs this share of its other words: documents say "öppnar" for "flytta in",
+#: "beviljas" for "godkändes"; the nouns name the thing asked about.
+VERB_WEIGHT = 0.5
+
+
+@lru_cache(maxsize=20_000)
+def verb_form(word: str) -> bool:
+    """An inflected verb: simplemma gives an infinitive in -a that the word is not ("pekas" → peka,
+    "kommit" → komma, "godkändes" → godkänna); "kronor" → krona is a noun's plural."""
+    import simplemma
+
+    spelt = restore_diacritics(word.lower())
+    lemma = simplemma.lemmatize(spelt, lang="sv")
+    return lemma.endswith("a") and lemma != spelt and not spelt.endswith(("or", "orna", "ors", "ornas", "an", "ans"))
 
 
 @dataclass
@@ -271,7 +287,7 @@ def _archive_features(pr: Prepared, lexical) -> None:
         parts = [t for t in analyze(w) if t not in full]
         df = min(lexical.document_frequency(t) for t in full)
         parts_df = min((lexical.document_frequency(t) for t in parts), default=0)
-        specificity = min(1.0, max(0.2, (7.0 - zipf(w.lower())) / 3.0))
+        specificity = min(1.0, max(0.2, (7.0 - zipf(w.lower())) / 3.0)) * (VERB_WEIGHT if verb_form(w) else 1.0)
         weights[w] = math.log(1 + n_chunks / (1 + max(df, parts_df))) * specificity
         if df == 0 and parts_df == 0 and zipf(w.lower()) < SPECIFIC_ZIPF and len(w) >= 5:
             pr.q[idx["unknown_word"]] = 1.0

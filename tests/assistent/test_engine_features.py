@@ -1,0 +1,34 @@
+"""Question features: how much each question word weighs when the documents lack it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistent.engine.features import VERB_WEIGHT, term_weight, verb_form
+
+
+@pytest.mark.parametrize(
+    ("word", "verb"),
+    [
+        ("höjs", True), ("minskade", True), ("pekas", True), ("kommit", True), ("röstade", True),
+        ("kostar", True), ("beviljas", True),
+        ("kronor", False), ("avgiften", False), ("barnutredningar", False), ("förskolor", False),
+        ("halvåret", False), ("ledamöterna", False), ("timmar", False),
+    ],
+)  # fmt: skip
+def test_an_inflected_verb_is_told_from_a_noun(word, verb):
+    assert verb_form(word) is verb
+
+
+def test_a_questions_verb_weighs_less_than_its_nouns():
+    """The verb of a question is often paraphrased ("pekas ut" / "bedöms", "flytta in" / "öppnar");
+    its weight is VERB_WEIGHT of what its frequency alone gives, a noun's is not reduced."""
+    from grund.textproc import zipf
+
+    def by_frequency(w: str) -> float:
+        return min(4.0, max(1.0, 1.0 + (5.0 - zipf(w))))
+
+    for verb in ("pekas", "minskade", "röstade"):
+        assert term_weight(verb) == pytest.approx(VERB_WEIGHT * by_frequency(verb))
+    for noun in ("risken", "avgiften", "uteserveringar"):
+        assert term_weight(noun) == pytest.approx(by_frequency(noun))
