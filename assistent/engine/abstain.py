@@ -25,7 +25,7 @@ KIND_LABELS = {
     "amount": "ett belopp", "percentage": "en andel eller procentsats", "count": "ett antal",
     "frequency": "hur ofta", "deadline": "en tidsgräns", "period": "en period", "date": "ett datum",
     "person": "en person", "organisation": "en organisation eller ett företag", "place": "en plats",
-    "reason": "ett skäl",
+    "reason": "ett skäl", "vote": "hur ledamöterna röstade",
 }  # fmt: skip
 
 

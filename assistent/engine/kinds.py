@@ -125,6 +125,14 @@ KINDS: tuple[Kind, ...] = (
             r"|lägg\w* .{0,30}till handlingarna|noter\w*)\b"),
     ),
     Kind(
+        # how a vote went: a protocol records it only when there was one (omröstning, reservation)
+        "vote",
+        _rx(r"\b(hur\s+(rostade|roster|rostar)|rostade|omrostning\w*|rostsiffr\w*|rostutfall\w*|reservera\w*|reservation\w*"
+            r"|enhallig\w*|votering\w*)\b"),
+        _rx(r"\bomröstning\w*|\bröst(?:er|ade|ar|ning|erna|siffr\w*)\b|\bja-?röst\w*|\bnej-?röst\w*|\breserv(?:erar|erade|ation)\w*"
+            r"|\benhällig\w*|\bvoter\w*|\backlamation\b|\b\d+\s+(?:ja|nej)(?:-röster)?\b"),
+    ),
+    Kind(
         "list",
         _rx(r"^\s*(vilka|vad\s+(ingar|innehaller|omfattar))\b|\bvilka\s+(\w+\s+)?(mal|atgarder|insatser|omraden|fokusomraden|enheter|aktiviteter|delar|uppdrag|risker|prioriteringar|strategier)\b"),
         _rx(r"^"),  # provided by the unit's kind (item, row, label), not by its words

@@ -113,3 +113,19 @@ def test_a_count_or_amount_is_about_the_focus_when_its_caption_or_a_synonym_name
     stems = focus_stems(f, tuple(synonyms_for(restore_diacritics(f or ""))))
     got = provided(wants(question), unit, "row" if "|" in unit or ";" in unit else "sentence", stems, context)
     assert bool(set(got) & {"count", "amount", "magnitude"}) is given
+
+
+@pytest.mark.parametrize(
+    ("text", "given"),
+    [
+        ("Omröstning genomförs där 7 röstar ja och 4 nej.", True),
+        ("Mot beslutet reserverar sig Anna Berg (M) till förmån för eget yrkande.", True),
+        ("Ordföranden ställer proposition och finner att nämnden bifaller förslaget.", False),
+        ("Socialnämnden beslutar att föreslå kommunfullmäktige att höja avgiften.", False),
+    ],
+)
+def test_a_vote_is_provided_only_where_the_protocol_records_one(text, given):
+    """Near misses in three kommuner's protocols ask how members voted where no vote was held."""
+    assert "vote" in wants("Hur röstade ledamöterna om avgiften?")
+    assert "vote" in wants("reserverade sig nagon mot beslutet")
+    assert provides("vote", text) is given
