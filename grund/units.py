@@ -22,7 +22,7 @@ from grund.records import PartKind, Section, Unit
 from grund.textproc import is_stopword
 
 #: Bump when units change: stored units of an older version are rebuilt (and re-embedded) at ingest.
-UNITS_VERSION = 6
+UNITS_VERSION = 7
 
 # Abbreviations whose full stop does not end a sentence ("t.ex. barn", "kl. 15.30", "ca. 40").
 _ABBREV = re.compile(
@@ -197,6 +197,7 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
     in_short = False
     sub_heading: str | None = None  # the heading a bulleted sub-heading stands in for
     prev_item = False
+    last_item: str | None = None
     header: list[str] | None = None
     in_table = False  # a header is only ever a table's first row
     for i, line in enumerate(lines):
@@ -252,9 +253,9 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
             # in a run of items): its sentences take it as their lead, the next item does not
             if not prev_item and nxt is not None and not _BULLET.match(nxt) and _is_heading(text, nxt):
                 sub_heading, heading = heading, text
-            prev_item = True
+            prev_item, last_item = True, text
             continue
-        prev_item = False
+        after_item, prev_item = prev_item, False
         if short_list and _is_heading(line, line) and (in_short or _short_run_follows(lines, i)):
             in_short = True
             yield Unit(text=line, kind="item", part=part, lead=short_list)
@@ -263,6 +264,11 @@ def _units_of_lines(lines: list[str], part: PartKind | None, lead: str | None) -
         if _LABEL.match(line) and len(line.split()) <= 40:
             yield Unit(text=line, kind="label", part=part, lead=heading)
             list_lead = None
+            continue
+        if after_item and nxt is not None and _BULLET.match(nxt) and not line.endswith(":"):
+            # a short line between two items explains the one before ("• Avfall -9,3 mnkr" /
+            # "Orsaken är försenade leveranser" / "• VA …"): no heading stands inside a list
+            yield Unit(text=line, kind="sentence", part=part, lead=last_item)
             continue
         if _is_heading(line, nxt):
             heading, sub_heading = line, None

@@ -179,3 +179,13 @@ def test_a_list_interrupted_by_the_next_pages_running_header_keeps_its_lead():
     announce = "Styrelsen beslutar att uppta lån enligt följande:"
     assert lead["från Kommunfinans 6 miljoner euro"] == announce
     assert lead["från Vasa Andelsbank 6 miljoner euro"] == announce
+
+
+def test_a_short_line_between_two_items_explains_the_item_before_it():
+    """Alingsås' month report prints the reason for each deviation under its bullet, without a
+    full stop; no heading stands inside a list, so the line is a sentence led by its item."""
+    text = "Kommentar\n• Avfall -9,3 mnkr\nOrsaken är försenade leveranser av insamlingsfordon\n• VA -76,9 mnkr\nLedningsnätet är försenat."
+    units = build_units(_section(text))
+    reason = next(u for u in units if u.text.startswith("Orsaken"))
+    assert reason.kind == "sentence" and reason.lead == "Avfall -9,3 mnkr"
+    assert [u.text for u in units if u.kind == "item"] == ["Avfall -9,3 mnkr", "VA -76,9 mnkr"]
