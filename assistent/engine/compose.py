@@ -100,9 +100,18 @@ def choose(pr: Prepared, scores: np.ndarray, params: Compose) -> list[int]:
             b = max(own, key=lambda j: scores[j])
             pos = own.index(b)
             for j in own[max(0, pos - params.passage_window) : pos + params.passage_window + 1]:
-                if j not in chosen and pr.candidates[j].unit.kind != "heading":
+                if j not in chosen and _quotable(pr.candidates[j]):
                     chosen.append(j)
     return chosen
+
+
+def _quotable(c: Candidate) -> bool:
+    """A unit that may join as context: not a heading, unless it reads as a statement of its own
+    (five words or more, not the section's title): PDFs drop full stops, so "Orsaken är
+    försenade leveranser" or "Mål: minskat matsvinn med 10 procent" can come out as headings."""
+    if c.unit.kind != "heading":
+        return True
+    return len(c.unit.text.split()) >= 5 and c.unit.text != c.section.rubrik and c.unit.text not in c.section.heading_path
 
 
 def _with_context(pr: Prepared, chosen: list[int], window: int) -> list[int]:
@@ -113,7 +122,7 @@ def _with_context(pr: Prepared, chosen: list[int], window: int) -> list[int]:
     same = [j for j, c in enumerate(cands) if c.section is b.section]
     pos = same.index(chosen[0])
     for j in same[max(0, pos - window) : pos + window + 1]:
-        if j not in out and cands[j].unit.kind != "heading":
+        if j not in out and _quotable(cands[j]):
             out.append(j)
     nxt = cands[same[pos + 1]] if pos + 1 < len(same) else None
     announces = b.unit.text.rstrip().endswith(":")

@@ -32,3 +32,22 @@ def test_a_questions_verb_weighs_less_than_its_nouns():
         assert term_weight(verb) == pytest.approx(VERB_WEIGHT * by_frequency(verb))
     for noun in ("risken", "avgiften", "uteserveringar"):
         assert term_weight(noun) == pytest.approx(by_frequency(noun))
+
+
+@pytest.mark.parametrize(
+    ("text", "quotable"),
+    [
+        ("Orsaken är försenade leveranser av insamlingsfordon", True),  # Alingsås: a reason without its full stop
+        ("Mål: minskat matsvinn med tio procent", True),  # Strängnäs: a goal printed as a heading
+        ("Ekonomi och verksamhet", False),  # a real sub-heading
+        ("Investeringsprognos", False),  # the section's own title
+    ],
+)
+def test_a_heading_joins_an_answer_as_context_only_when_it_reads_as_a_statement(text, quotable):
+    from assistent.engine.compose import _quotable
+    from assistent.engine.features import Candidate
+    from grund.records import Passage, Section, Unit
+
+    s = Section(id="d-s0", document_id="d", index=0, kind="text", text=text, rubrik="Investeringsprognos")
+    c = Candidate(Unit(text=text, kind="heading"), s, Passage(text=text, fil="d.pdf"), 0, 0)
+    assert _quotable(c) is quotable
