@@ -32,7 +32,11 @@ MAX_LIST_ITEMS = 8
 #: Words of a quoted beslut/förslag shown at most.
 MAX_DECISION_WORDS = 90
 _MONTH_NAMES = list(MONTHS)
+#: A beslut this short that names the proposal only points to it.
+POINTER_WORDS = 14
+_POINTS_TO_PROPOSAL = re.compile(r"\bförslag\w*|\byrkande\w*", re.IGNORECASE)
 _RULE = re.compile(r"_{4,}")
+_MD_MARK = re.compile(r"(?:^|(?<=\s))#{1,6}(?=\s)")  # "### Stadsstyrelsen beviljar …" (Markdown heading marks)
 
 
 def swedish_date(d: dt.date) -> str:
@@ -136,19 +140,27 @@ def _with_context(pr: Prepared, chosen: list[int], window: int) -> list[int]:
 
 
 def _decision_text(section: Section, namnd: str | None) -> tuple[str, str] | None:
-    """The section's own beslut (else its förslag), as one quoted text."""
+    """The section's own beslut (else its förslag), as one quoted text. A beslut that only
+    points to the proposal ("Stadsstyrelsens beslut i enlighet med stadsdirektörens förslag",
+    "Enligt förslag") brings the proposal's words along: they are what was decided."""
     own = (namnd or "")[:6].lower()
+    texts: dict[str, str] = {}
     for kind in ("beslut", "forslag"):
         parts = [p for p in section.parts if p.kind == kind and p.text.strip()]
-        if not parts:
-            continue
-        mine = [p for p in parts if own and (p.label or "").lower().startswith(own)]
-        text = " ".join(_RULE.split((mine or parts)[0].text)[0].split())
-        words = text.split()
-        if len(words) > MAX_DECISION_WORDS:
-            text = " ".join(words[:MAX_DECISION_WORDS]) + " …"
-        return kind, text
-    return None
+        if parts:
+            mine = [p for p in parts if own and (p.label or "").lower().startswith(own)]
+            text = _MD_MARK.sub(" ", _RULE.split((mine or parts)[0].text)[0])
+            texts[kind] = " ".join(text.split())
+    if not texts:
+        return None
+    kind = "beslut" if "beslut" in texts else "forslag"
+    text = texts[kind]
+    if kind == "beslut" and "forslag" in texts and len(text.split()) <= POINTER_WORDS and _POINTS_TO_PROPOSAL.search(text):
+        text = f"{text} Förslaget: {texts['forslag']}"
+    words = text.split()
+    if len(words) > MAX_DECISION_WORDS:
+        text = " ".join(words[:MAX_DECISION_WORDS]) + " …"
+    return kind, text
 
 
 def _when(section: Section, p: Passage) -> str:

@@ -51,3 +51,24 @@ def test_a_heading_joins_an_answer_as_context_only_when_it_reads_as_a_statement(
     s = Section(id="d-s0", document_id="d", index=0, kind="text", text=text, rubrik="Investeringsprognos")
     c = Candidate(Unit(text=text, kind="heading"), s, Passage(text=text, fil="d.pdf"), 0, 0)
     assert _quotable(c) is quotable
+
+
+@pytest.mark.parametrize(
+    ("beslut", "brings_proposal"),
+    [
+        ("Stadsstyrelsens beslut i enlighet med stadsdirektörens förslag.", True),  # Nykarleby
+        ("Enligt förslag.", True),
+        ("Socialnämnden beslutar enligt ordförandens yrkande.", True),
+        ("Socialnämnden beslutar att höja avgiften för hemsjukvård från 300 till 400 kronor per månad.", False),
+    ],
+)
+def test_a_beslut_that_only_points_to_the_proposal_quotes_the_proposal(beslut, brings_proposal):
+    from assistent.engine.compose import _decision_text
+    from grund.records import Section, SectionPart
+
+    forslag = "### Stadsstyrelsen beviljar anhållan om 7 283,73 euro för uppsökande ungdomsarbete."
+    parts = [SectionPart(kind="forslag", text=forslag), SectionPart(kind="beslut", text=beslut)]
+    s = Section(id="d-s0", document_id="d", index=0, kind="paragraf", text=f"{forslag}\n{beslut}", parts=parts)
+    kind, text = _decision_text(s, None)
+    assert kind == "beslut" and text.startswith(beslut)
+    assert ("7 283,73 euro" in text) is brings_proposal and "###" not in text
