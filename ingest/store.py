@@ -123,15 +123,19 @@ class Store(SearchIndexes, ChunkFilters, UnitsTable):
     # ------------------------------------------------------------ plumbing
     @property
     def collection(self):
-        if self._collection is None:
-            client = chroma_client(self.settings)
-            self._collection = client.get_or_create_collection(
-                self.settings.collection_name,
-                embedding_function=None,  # never Chroma's default: it downloads a model
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": self.settings.embedding.model},
-            )
-        return self._collection
+        collection = self._collection
+        if collection is None:
+            with self._lock:  # one client per store, however many threads ask at once
+                if self._collection is None:
+                    client = chroma_client(self.settings)
+                    self._collection = client.get_or_create_collection(
+                        self.settings.collection_name,
+                        embedding_function=None,  # never Chroma's default: it downloads a model
+                        configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"embedding_model": self.settings.embedding.model},
+                    )
+                collection = self._collection
+        return collection
 
     def close(self) -> None:
         self._db.close()

@@ -74,8 +74,19 @@ class _OneBlasThread:
 one_blas_thread = _OneBlasThread()
 
 
+#: chromadb starts one embedded system per path and process, and two threads starting it at
+#: once fail ("'RustBindingsAPI' object has no attribute 'bindings'", or the process dies): seen
+#: as HTTP 500s and reset connections in the first seconds of ``serve --workers 2`` under load.
+_CLIENT_LOCK = threading.Lock()
+
+
 def chroma_client(settings: Settings):
     """Embedded persistent client by default; a Chroma server when CHROMA_HOST is set."""
+    with _CLIENT_LOCK:
+        return _chroma_client(settings)
+
+
+def _chroma_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaClientSettings
 
@@ -100,7 +111,8 @@ def forget_chroma_client(settings: Settings) -> None:
         return
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
+    with _CLIENT_LOCK:
+        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:

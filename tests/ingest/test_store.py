@@ -270,3 +270,44 @@ def test_chroma_server_mode(tmp_path, settings, embedder):
         assert ingest_paths([tmp_path / "in"], settings, progress=False).chunks_embedded == 0
     finally:
         stop(server, timeout=15)
+
+
+
+def _open_chroma_at_once(settings, threads: int = 8) -> tuple[list, list[Exception]]:
+    """``threads`` threads open the store's collection, or a client of the same path, at one moment."""
+    import threading
+
+    from ingest.vectors import chroma_client
+
+    store = Store(settings)
+    barrier = threading.Barrier(threads)
+    got: list = []
+    errors: list[Exception] = []
+
+    def open_collection(i: int) -> None:
+        barrier.wait()
+        try:
+            if i % 2:  # another user of the same path (the web admin's store, a second Store)
+                chroma_client(settings).heartbeat()
+            else:
+                got.append(store.collection)
+        except Exception as exc:  # the race surfaced as AttributeError/ValueError from chromadb
+            errors.append(exc)
+
+    running = [threading.Thread(target=open_collection, args=(i,)) for i in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    store.close()
+    return got, errors
+
+
+def test_threads_opening_chroma_at_once_share_one_client(tmp_path):
+    # chromadb starts its embedded system once per path; 8 threads starting it together failed
+    # in 7 of 10 trials before chroma_client took a lock (HTTP 500s under `serve --workers 2`)
+    from grund.settings import Settings
+
+    for trial in range(3):
+        got, errors = _open_chroma_at_once(Settings(data_dir=tmp_path / f"t{trial}"))
+        assert errors == [] and len(got) == 4 and all(c is got[0] for c in got)
