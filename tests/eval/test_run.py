@@ -90,3 +90,16 @@ def test_check_thresholds(spec, fails):
         gold="g", date="d", machine="m", command="", documents=[], n_questions=0, kinds={}, systems=[report]
     )
     assert bool(check_thresholds(run, [spec])) is fails
+
+
+def test_a_quote_the_reader_does_not_give_is_refused_unless_the_check_is_off(run_eval, tiny_gold):
+    """A blind set's writer may read a PDF with another tool; quotes are not scored, so the check can be switched off."""
+    rows = [json.loads(line) for line in tiny_gold.read_text(encoding="utf-8").splitlines()]
+    answerable = next(r for r in rows if r["sources"])
+    answerable["sources"][0]["quote"] = "### en rad som läsaren aldrig ger ur dokumentet"
+    tiny_gold.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    refused, out = run_eval()
+    assert refused.exit_code != 0 and "citatet finns inte" in refused.output and not out.exists()
+    scored, out = run_eval("--no-quote-check")
+    assert scored.exit_code == 0, scored.output
+    assert len(json.loads((out / "latest.json").read_text(encoding="utf-8"))["results"]) == 2 * len(TINY)
