@@ -50,7 +50,7 @@ KINDS: tuple[Kind, ...] = (
         "amount",
         _rx(r"\b(vad\s+(\w+\s+){0,8}kosta\w*|kostnad\w*|belopp\w*|avgift\w*|pris\w*|taxa\w*|budget\w*|summa\w*"
             r"|hur\s+(mycket|mkt|mycke|myket)\s+(pengar|medel|bidrag|statsbidrag|fick|far|kostar|ar|blir|uppgar|vill|ska|har)|pengar|statsbidrag\w*"
-            r"|ersattning\w*)\b"),
+            r"|ersattning\w*|lon|lonen|loner|manadslon\w*|arvode\w*)\b"),
         _rx(rf"(?:{_NUM})\s*(?:kr\b|kronor|tkr|mnkr|mkr|msek|sek\b|miljon\w*|miljard\w*|tusen|euro|€)|kostnadsfri\w*|avgiftsfri\w*"),
         quantity=True,
     ),

@@ -14,6 +14,8 @@ from assistent.engine.kinds import KINDS, provides, wants
         ("Vad beräknas en ny rutt kosta?", "amount"),
         ("Hur mycket fick nämnden i statsbidrag?", "amount"),
         ("Hur många hushåll fick ekonomiskt bistånd?", "count"),
+        ("Vilken lön har den nya välfärdschefen?", "amount"),
+        ("Vilket arvode får ordföranden i nämnden?", "amount"),
         ("Hur hög var sjukfrånvaron 2022?", "percentage"),
         ("Vilken internränta ska användas?", "percentage"),
         ("Hur ofta träffas gruppen?", "frequency"),
