@@ -186,29 +186,17 @@ def _claim(group: list[Candidate]) -> str:
     return "".join(out).strip()
 
 
-def render_plain(pr: Prepared, chosen: list[int], scores: np.ndarray) -> Composer:
-    """The chosen units as cited claims, without the opening templates (an abstention's nearest unit)."""
-    comp = Composer()
-    groups: dict[str, list[Candidate]] = {}
-    for i in sorted(chosen, key=lambda i: -scores[i]):
-        groups.setdefault(pr.candidates[i].section.id, []).append(pr.candidates[i])
-    for group in groups.values():
-        group.sort(key=lambda c: c.index)
-        n = comp.cite(group[0].passage, group[0].section, " … ".join(c.unit.text for c in group), group[0].unit.page)
-        comp.lines.append(f"{_claim(group)} [{n}]")
-    return comp
-
-
-def render(pr: Prepared, chosen: list[int], scores: np.ndarray) -> Composer:
-    """The answer text and citations from the chosen candidates."""
+def render(pr: Prepared, chosen: list[int], scores: np.ndarray, templates: bool = True) -> Composer:
+    """The answer text and citations from the chosen candidates (``templates=False``: the
+    claims alone, without the decision and lookup openings, as an abstention shows its nearest unit)."""
     comp = Composer()
     cands = pr.candidates
     groups: dict[str, list[int]] = {}
     for i in sorted(chosen, key=lambda i: -scores[i]):
         groups.setdefault(cands[i].section.id, []).append(i)
     r = pr.retrieval
-    decision = r.parsed.intent == "decision" or "decision" in pr.wants
-    lookup = bool(r.exact_sections) and r.parsed.intent in ("lookup", "fact")
+    decision = templates and (r.parsed.intent == "decision" or "decision" in pr.wants)
+    lookup = templates and bool(r.exact_sections) and r.parsed.intent in ("lookup", "fact")
     for g, idx in enumerate(groups.values()):
         group = [cands[i] for i in sorted(idx, key=lambda i: cands[i].index)]
         s, p = group[0].section, group[0].passage

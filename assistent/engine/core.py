@@ -105,7 +105,7 @@ def decide(assistant: Services, pr: Prepared, model: Model | None = None) -> Ans
 def _nearest(pr: Prepared, scores) -> tuple[str, list[Citation]]:
     """The best unit (with its list items or continuation), cited: what an abstention shows."""
     chosen = compose.choose(pr, scores, Compose(share=1.01, max_units=1, window=0, passage_window=-1))
-    comp = compose.render_plain(pr, chosen, scores)
+    comp = compose.render(pr, chosen, scores, templates=False)
     return "\n".join(comp.lines), comp.citations
 
 

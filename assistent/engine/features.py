@@ -159,6 +159,15 @@ def question_terms(r: Retrieval) -> dict[str, float]:
     return out
 
 
+def _captions(units: list[Unit]) -> list[str]:
+    """Per unit, its table's caption when it is a row (the last unit before the table), else ""."""
+    out, last = [], ""
+    for u in units:
+        out.append(last if u.kind == "row" else "")
+        last = last if u.kind == "row" else u.text
+    return out
+
+
 def _coverage(q: dict[str, float], terms: frozenset[str], total: float) -> float:
     if not total:
         return 0.0
@@ -211,15 +220,13 @@ def prepare(assistant: Services, r: Retrieval, wants: list[str]) -> Prepared:
         decision = r.parsed.intent == "decision" or "decision" in wants
         focus_word = focus(r.effective_question or r.question)
         stems = focus_stems(focus_word, tuple(synonyms_for(restore_diacritics(focus_word))) if focus_word else ())
+        captions = {sid: _captions(units) for sid, units in units_by_section.items()}
         for j, c in enumerate(cands):
             u, s = c.unit, c.section
             units = units_by_section[s.id]
-            # a row's caption is the sentence or heading just before its table
-            caption = next((x.text for x in reversed(units[: c.index]) if x.kind != "row"), "") if u.kind == "row" else ""
-            context = " ".join(x for x in (u.lead, s.rubrik, caption) if x)
-            c.provides = list(_provided(tuple(wants), u.text, u.kind, stems, context))
-            nb = [lex[j + d] for d in (-1, 1) if 0 <= j + d < len(cands) and cands[j + d].section is s]
             ctx = " ".join(x for x in (u.lead, s.rubrik) if x)
+            c.provides = list(_provided(tuple(wants), u.text, u.kind, stems, f"{ctx} {captions[s.id][c.index]}"))
+            nb = [lex[j + d] for d in (-1, 1) if 0 <= j + d < len(cands) and cands[j + d].section is s]
             n_words = len(u.text.split())
             first_in_part = c.index == 0 or units[c.index - 1].part != u.part
             row = {
